@@ -1,0 +1,155 @@
+//! Throughput of each stage and of the whole pipeline, per core, over a realistic mixed-language corpus: texts
+//! sampled evenly from ../shared/eval/sentiment.tsv (Czech, Polish, Slovak and English feedback, reviews and
+//! posts), falling back to the bundled testdata when that file is absent.
+//!
+//! `floor` is the cheapest useful pass — tokenise and look every word up in a hash lexicon — so each stage can be
+//! read as a multiple of it. Every group reports docs/s; the corpus size in bytes is printed first, so MB/s is
+//! docs/s × bytes/doc.
+
+use std::hint::black_box;
+use std::io::Write;
+use std::path::Path;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+use hlas::analyze::stems_for;
+use hlas::ingest::{IngestOptions, Reader, plan};
+use hlas::run::{RunOptions, run};
+use hlas::tokenize::{TokenKind, tokenize};
+use hlas::write::{ArrowSink, output_schema};
+use hlas::{AnalyzeOptions, Body, Record, Resources, analyze};
+
+const DOCS: usize = 4000;
+
+fn corpus() -> Vec<String> {
+    let eval = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/sentiment.tsv");
+    let texts: Vec<String> = match std::fs::read_to_string(&eval) {
+        Ok(tsv) => {
+            let rows: Vec<String> = tsv
+                .lines()
+                .skip(1)
+                .filter_map(|l| l.split('\t').nth(4).map(str::to_string))
+                .collect();
+            let step = (rows.len() / DOCS).max(1);
+            rows.into_iter().step_by(step).take(DOCS).collect()
+        }
+        Err(_) => {
+            let csv = std::fs::read_to_string(
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/feedback.csv"),
+            )
+            .expect("testdata");
+            csv.lines()
+                .skip(1)
+                .filter_map(|l| {
+                    l.splitn(6, ',')
+                        .nth(5)
+                        .map(|t| t.trim_matches('"').to_string())
+                })
+                .collect()
+        }
+    };
+    let bytes: usize = texts.iter().map(String::len).sum();
+    eprintln!(
+        "corpus: {} docs, {} bytes, {:.0} bytes/doc",
+        texts.len(),
+        bytes,
+        bytes as f64 / texts.len() as f64
+    );
+    texts
+}
+
+fn stages(c: &mut Criterion) {
+    let res = Resources::embedded().expect("lexicons");
+    let texts = corpus();
+    let records: Vec<Record> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Record {
+            id: i.to_string(),
+            body: Body::Text(t.clone()),
+            meta: vec![],
+            error: None,
+        })
+        .collect();
+    let opts = AnalyzeOptions::default();
+    let mut g = c.benchmark_group("per_core");
+    g.throughput(Throughput::Elements(texts.len() as u64));
+    g.sample_size(10);
+
+    g.bench_function("floor_tokenize_lookup", |b| {
+        let cs = res.lang(hlas::Lang::Cs);
+        b.iter(|| {
+            let mut hits = 0usize;
+            for t in &texts {
+                let doc = tokenize(t, &res.emoticons);
+                for tok in doc.tokens.iter().filter(|k| k.kind == TokenKind::Word) {
+                    hits += usize::from(cs.lookup(doc.folded(tok), doc.folded(tok)).is_some());
+                }
+            }
+            black_box(hits)
+        })
+    });
+    g.bench_function("langid_hlas", |b| {
+        b.iter(|| {
+            for t in &texts {
+                black_box(res.langid.detect(&tokenize(t, &res.emoticons)));
+            }
+        })
+    });
+    g.bench_function("langid_whatlang_allowlist", |b| {
+        let det = whatlang::Detector::with_allowlist(vec![
+            whatlang::Lang::Ces,
+            whatlang::Lang::Pol,
+            whatlang::Lang::Slk,
+            whatlang::Lang::Eng,
+        ]);
+        b.iter(|| {
+            for t in &texts {
+                black_box(det.detect(t));
+            }
+        })
+    });
+    g.bench_function("stem_cs", |b| {
+        let cs = res.lang(hlas::Lang::Cs);
+        let docs: Vec<_> = texts.iter().map(|t| tokenize(t, &res.emoticons)).collect();
+        b.iter(|| {
+            for d in &docs {
+                black_box(stems_for(d, cs));
+            }
+        })
+    });
+    g.bench_function("analyze", |b| {
+        b.iter(|| {
+            for r in &records {
+                black_box(analyze(r, &res, &opts));
+            }
+        })
+    });
+
+    // The whole pipeline: read a TSV file, analyse, write Arrow, on one worker thread.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("corpus.tsv");
+    let mut f = std::fs::File::create(&input).expect("corpus file");
+    writeln!(f, "id\ttext").unwrap();
+    for (i, t) in texts.iter().enumerate() {
+        writeln!(f, "{i}\t{}", t.replace(['\t', '\n'], " ")).unwrap();
+    }
+    drop(f);
+    g.bench_function("pipeline_tsv_to_arrow_1_thread", |b| {
+        b.iter(|| {
+            let p = plan(std::slice::from_ref(&input), &IngestOptions::default()).expect("plan");
+            let schema = output_schema(&p.columns, &res.hash);
+            let ids = res.themes.themes.iter().map(|t| t.id.clone()).collect();
+            let sink = ArrowSink::create(&dir.path().join("out.arrow"), schema, ids).expect("sink");
+            let run_opts = RunOptions {
+                threads: 1,
+                progress: Some(false),
+            };
+            black_box(run(Reader::new(p), &res, &opts, &run_opts, Box::new(sink)).expect("run"))
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, stages);
+criterion_main!(benches);

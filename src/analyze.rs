@@ -1,0 +1,518 @@
+//! Analysis of one record: [`analyze`] runs normalise → tokenize → language → stem → sentiment + emotion →
+//! themes → transcript measures → flags, and gathers the [`Evidence`] of every hit. It is a pure function of
+//! (record, resources, options): same inputs, same output, on any thread.
+
+use std::collections::BTreeSet;
+
+use crate::emotion::{self, EMOTIONS, Emotions};
+use crate::flags::{self, FlagInput, FlagThresholds};
+use crate::ingest::{Body, Record};
+use crate::lang::Lang;
+use crate::lexicon::{LangLexicon, Resources};
+use crate::normalize::normalize;
+use crate::sentiment::{self, SentimentLabel};
+use crate::tokenize::{Doc, TokenKind, tokenize};
+use crate::transcript::{Turn, join_customer, repeated_requests};
+
+/// Default limit on the analysed text, in bytes: longer records get a row with `error` set.
+pub const DEFAULT_MAX_TEXT_BYTES: usize = 1 << 20;
+
+/// Options of the analysis.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnalyzeOptions {
+    /// Force this language instead of detecting it. Default: detect.
+    pub lang: Option<Lang>,
+    /// Flag thresholds. Default: [`FlagThresholds::default`].
+    pub flags: FlagThresholds,
+    /// Longest text analysed, in bytes. Default: [`DEFAULT_MAX_TEXT_BYTES`] (1 MiB).
+    pub max_text_bytes: usize,
+}
+
+impl Default for AnalyzeOptions {
+    fn default() -> Self {
+        AnalyzeOptions {
+            lang: None,
+            flags: FlagThresholds::default(),
+            max_text_bytes: DEFAULT_MAX_TEXT_BYTES,
+        }
+    }
+}
+
+impl AnalyzeOptions {
+    /// Forces the language (default: detect).
+    #[must_use]
+    pub fn with_lang(mut self, lang: Option<Lang>) -> Self {
+        self.lang = lang;
+        self
+    }
+
+    /// Sets the flag thresholds (default: [`FlagThresholds::default`]).
+    #[must_use]
+    pub fn with_flags(mut self, flags: FlagThresholds) -> Self {
+        self.flags = flags;
+        self
+    }
+
+    /// Sets the longest text analysed, in bytes (default 1 MiB).
+    #[must_use]
+    pub fn with_max_text_bytes(mut self, bytes: usize) -> Self {
+        self.max_text_bytes = bytes;
+        self
+    }
+}
+
+/// What kind of hit a piece of evidence is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EvidenceKind {
+    /// A lexicon word, phrase or emoji that moved the sentiment.
+    Sentiment,
+    /// A lexicon hit that moved an emotion.
+    Emotion,
+    /// A theme term, phrase or pattern.
+    Theme,
+    /// The span behind a QA flag reason.
+    Flag,
+}
+
+impl EvidenceKind {
+    /// `sentiment`, `emotion`, `theme` or `flag`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceKind::Sentiment => "sentiment",
+            EvidenceKind::Emotion => "emotion",
+            EvidenceKind::Theme => "theme",
+            EvidenceKind::Flag => "flag",
+        }
+    }
+}
+
+/// A hit that moved a score, with its character span in the analysed text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Evidence {
+    /// What kind of hit.
+    pub kind: EvidenceKind,
+    /// The lexicon term (prefixed `NOT ` when negated), emotion name, theme id or flag reason.
+    pub label: String,
+    /// Character (Unicode scalar) offset of the first character.
+    pub start: u32,
+    /// Character offset one past the last character.
+    pub end: u32,
+    /// Contribution: sentiment points, emotion strength, 1 for themes, the reason's share for flags.
+    pub weight: f32,
+}
+
+/// Transcript measures.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TranscriptInfo {
+    /// Every turn, as read.
+    pub turns: Vec<Turn>,
+    /// Compound of the first customer turn.
+    pub customer_sentiment_start: f32,
+    /// Compound of the last customer turn.
+    pub customer_sentiment_end: f32,
+    /// Customer turns that repeat an earlier request.
+    pub repeated_requests: u32,
+}
+
+/// The analysis of one record: one output row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Analysis {
+    /// The analysed text (customer turns joined for transcripts); evidence offsets point into it.
+    pub text: String,
+    /// Detected or forced language.
+    pub lang: Lang,
+    /// 0..1.
+    pub lang_confidence: f32,
+    /// Compound, −1..1.
+    pub sentiment: f32,
+    /// Its label.
+    pub sentiment_label: SentimentLabel,
+    /// Emotion intensities in [`EMOTIONS`] order.
+    pub emotions: Emotions,
+    /// Index of the dominant emotion.
+    pub emotion: Option<usize>,
+    /// Theme indices into the taxonomy, in taxonomy order, each once.
+    pub themes: Vec<usize>,
+    /// Every hit that moved a score, sorted by position.
+    pub evidence: Vec<Evidence>,
+    /// For QA review.
+    pub flagged: bool,
+    /// 0–100.
+    pub priority: u8,
+    /// Reason codes, most serious first.
+    pub flag_reasons: Vec<&'static str>,
+    /// Words, numbers, emoji and emoticons.
+    pub n_tokens: u32,
+    /// Why the record could not be analysed; `None` when it was.
+    pub error: Option<String>,
+    /// Transcript measures; `None` for single texts.
+    pub transcript: Option<TranscriptInfo>,
+}
+
+impl Analysis {
+    /// A row for a record that could not be analysed: neutral scores, `und`, and the reason.
+    #[must_use]
+    pub fn failed(text: String, error: String) -> Self {
+        Analysis {
+            text,
+            lang: Lang::Und,
+            lang_confidence: 0.0,
+            sentiment: 0.0,
+            sentiment_label: SentimentLabel::Neutral,
+            emotions: [0.0; 8],
+            emotion: None,
+            themes: Vec::new(),
+            evidence: Vec::new(),
+            flagged: false,
+            priority: 0,
+            flag_reasons: Vec::new(),
+            n_tokens: 0,
+            error: Some(error),
+            transcript: None,
+        }
+    }
+}
+
+/// The stem of every token (empty for tokens that are not words).
+#[must_use]
+pub fn stems_for(doc: &Doc, lex: &LangLexicon) -> Vec<String> {
+    doc.tokens
+        .iter()
+        .map(|t| {
+            if t.kind == TokenKind::Word {
+                lex.stemmer.stem(&doc.lookup_form(t)).into_owned()
+            } else {
+                String::new()
+            }
+        })
+        .collect()
+}
+
+/// Analyses one record. Never panics on input: a record that cannot be analysed gets [`Analysis::failed`].
+#[must_use]
+pub fn analyze(rec: &Record, res: &Resources, opts: &AnalyzeOptions) -> Analysis {
+    let (text, turns) = match &rec.body {
+        Body::Text(t) => {
+            let t = normalize(t).into_owned();
+            match res.speakers.parse_lines(&t) {
+                Some(turns) => (join_customer(&turns), Some(turns)),
+                None => (
+                    crate::transcript::Joined {
+                        spans: vec![],
+                        text: t,
+                    },
+                    None,
+                ),
+            }
+        }
+        Body::Turns(values) => match res.speakers.from_json(values) {
+            Ok(mut turns) => {
+                for t in &mut turns {
+                    t.text = normalize(&t.text).into_owned();
+                }
+                (join_customer(&turns), Some(turns))
+            }
+            Err(e) => return Analysis::failed(String::new(), e),
+        },
+    };
+    if let Some(err) = &rec.error {
+        return Analysis::failed(text.text, err.clone());
+    }
+    if text.text.len() > opts.max_text_bytes {
+        let msg = format!(
+            "text too long: {} bytes (limit {})",
+            text.text.len(),
+            opts.max_text_bytes
+        );
+        return Analysis::failed(text.text, msg);
+    }
+    if text.text.trim().is_empty() {
+        return Analysis::failed(text.text, "empty text".to_string());
+    }
+    analyze_text(&text.text, &text.spans, turns, res, opts)
+}
+
+fn analyze_text(
+    text: &str,
+    turn_spans: &[(u32, u32)],
+    turns: Option<Vec<Turn>>,
+    res: &Resources,
+    opts: &AnalyzeOptions,
+) -> Analysis {
+    let doc = tokenize(text, &res.emoticons);
+    let guess = match opts.lang {
+        Some(lang) => crate::langid::LangGuess {
+            lang,
+            confidence: 1.0,
+        },
+        None => res.langid.detect(&doc),
+    };
+    let lex = res.lang(guess.lang);
+    let stems = stems_for(&doc, lex);
+    let sent = sentiment::score(&doc, &stems, guess.lang, res);
+    let emo = emotion::score(&sent.hits);
+    let theme_hits = res.themes.find(&doc, &stems, guess.lang);
+
+    let mut evidence = Vec::with_capacity(sent.hits.len() * 2 + theme_hits.len());
+    let mut most_negative: Option<(f32, (u32, u32))> = None;
+    let mut angriest: Option<(f32, (u32, u32))> = None;
+    for hit in &sent.hits {
+        let span = (hit.char_start, hit.char_end);
+        let label = if hit.negated {
+            format!("NOT {}", hit.label)
+        } else {
+            hit.label.to_string()
+        };
+        evidence.push(Evidence {
+            kind: EvidenceKind::Sentiment,
+            label,
+            start: span.0,
+            end: span.1,
+            weight: hit.score,
+        });
+        if hit.score < 0.0 && most_negative.is_none_or(|(s, _)| hit.score < s) {
+            most_negative = Some((hit.score, span));
+        }
+        let contributions = emotion::hit_contributions(hit);
+        let anger = contributions[0].max(contributions[2]);
+        if anger > 0.0 && angriest.is_none_or(|(a, _)| anger > a) {
+            angriest = Some((anger, span));
+        }
+        for (i, &c) in contributions.iter().enumerate() {
+            if c >= 0.05 {
+                let label = EMOTIONS[i].to_string();
+                evidence.push(Evidence {
+                    kind: EvidenceKind::Emotion,
+                    label,
+                    start: span.0,
+                    end: span.1,
+                    weight: c,
+                });
+            }
+        }
+    }
+    let mut themes: Vec<usize> = Vec::new();
+    let first_span = |id: &str| {
+        let t = res.themes.index_of(id)?;
+        theme_hits
+            .iter()
+            .find(|h| h.theme == t)
+            .map(|h| (h.char_start, h.char_end))
+    };
+    for hit in &theme_hits {
+        if !themes.contains(&hit.theme) {
+            themes.push(hit.theme);
+        }
+        let label = res.themes.themes[hit.theme].id.clone();
+        evidence.push(Evidence {
+            kind: EvidenceKind::Theme,
+            label,
+            start: hit.char_start,
+            end: hit.char_end,
+            weight: 1.0,
+        });
+    }
+    themes.sort_unstable();
+
+    let transcript =
+        turns.map(|turns| transcript_measures(turns, turn_spans, &doc, &stems, lex, &sent.hits));
+    let repeated_turn = transcript.as_ref().and_then(|(info, first_repeat)| {
+        (info.repeated_requests > 0)
+            .then_some(*first_repeat)
+            .flatten()
+    });
+    let trajectory = transcript.as_ref().and_then(|(info, _)| {
+        let last = *turn_spans.last()?;
+        (turn_spans.len() >= 2).then_some((
+            info.customer_sentiment_start,
+            info.customer_sentiment_end,
+            last,
+        ))
+    });
+    let flag_input = FlagInput {
+        compound: sent.compound,
+        most_negative: most_negative.map(|(_, s)| s),
+        anger: emo.intensity[0],
+        disgust: emo.intensity[2],
+        anger_span: angriest.map(|(_, s)| s),
+        legal_threat: first_span("legal_threat"),
+        churn_intent: first_span("churn_intent"),
+        repeat_contact: first_span("repeat_contact"),
+        repeated_turn,
+        trajectory,
+    };
+    let decision = flags::evaluate(&flag_input, &opts.flags);
+    for (reason, span) in &decision.reasons {
+        if let Some((start, end)) = span {
+            let weight = f32::from(decision.priority) / 100.0;
+            evidence.push(Evidence {
+                kind: EvidenceKind::Flag,
+                label: reason.code().to_string(),
+                start: *start,
+                end: *end,
+                weight,
+            });
+        }
+    }
+    evidence.sort_by(|a, b| {
+        (a.start, a.end, a.kind)
+            .cmp(&(b.start, b.end, b.kind))
+            .then_with(|| a.label.cmp(&b.label))
+    });
+
+    let n_tokens = doc
+        .tokens
+        .iter()
+        .filter(|t| !matches!(t.kind, TokenKind::Punct | TokenKind::Newline))
+        .count();
+    Analysis {
+        text: text.to_string(),
+        lang: guess.lang,
+        lang_confidence: guess.confidence,
+        sentiment: sent.compound,
+        sentiment_label: sent.label,
+        emotions: emo.intensity,
+        emotion: emo.dominant,
+        themes,
+        evidence,
+        flagged: decision.flagged,
+        priority: decision.priority,
+        flag_reasons: decision.reasons.iter().map(|(r, _)| r.code()).collect(),
+        n_tokens: n_tokens as u32,
+        error: None,
+        transcript: transcript.map(|(info, _)| info),
+    }
+}
+
+/// Trajectory and repeated requests over the customer turns; also the span of the first repeating turn.
+fn transcript_measures(
+    turns: Vec<Turn>,
+    spans: &[(u32, u32)],
+    doc: &Doc,
+    stems: &[String],
+    lex: &LangLexicon,
+    hits: &[sentiment::SentimentHit],
+) -> (TranscriptInfo, Option<(u32, u32)>) {
+    let turn_score = |&(s, e): &(u32, u32)| {
+        let raw: f32 = hits
+            .iter()
+            .filter(|h| h.char_start >= s && h.char_end <= e)
+            .map(|h| h.score)
+            .sum();
+        sentiment::normalize_score(raw)
+    };
+    let start = spans.first().map_or(0.0, turn_score);
+    let end = spans.last().map_or(0.0, turn_score);
+    let turn_stems: Vec<BTreeSet<String>> = spans
+        .iter()
+        .map(|&(s, e)| {
+            doc.tokens
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.kind == TokenKind::Word && t.char_start >= s && t.char_end <= e)
+                .filter(|(_, t)| !lex.is_function_word(doc.folded(t)))
+                .map(|(i, _)| stems[i].clone())
+                .filter(|s| s.chars().count() >= 3)
+                .collect()
+        })
+        .collect();
+    let repeated = repeated_requests(&turn_stems);
+    let first_repeat = (1..turn_stems.len())
+        .find(|&k| repeated_requests(&turn_stems[..=k]) > repeated_requests(&turn_stems[..k]))
+        .map(|k| spans[k]);
+    let info = TranscriptInfo {
+        turns,
+        customer_sentiment_start: start,
+        customer_sentiment_end: end,
+        repeated_requests: repeated,
+    };
+    (info, first_repeat)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(text: &str) -> Record {
+        Record {
+            id: "t".into(),
+            body: Body::Text(text.into()),
+            meta: vec![],
+            error: None,
+        }
+    }
+
+    fn slice(text: &str, e: &Evidence) -> String {
+        text.chars()
+            .skip(e.start as usize)
+            .take((e.end - e.start) as usize)
+            .collect()
+    }
+
+    #[test]
+    fn evidence_slices_the_text() {
+        let res = crate::test_resources();
+        let a = analyze(
+            &rec("Čekal jsem 40 minut, hrozná obsluha! 😡"),
+            res,
+            &AnalyzeOptions::default(),
+        );
+        assert_eq!(a.lang, Lang::Cs);
+        assert!(a.sentiment < 0.0);
+        assert!(!a.evidence.is_empty());
+        for e in &a.evidence {
+            assert!(e.end > e.start && e.end as usize <= a.text.chars().count());
+            assert!(!slice(&a.text, e).trim().is_empty());
+        }
+        assert!(
+            a.evidence
+                .iter()
+                .any(|e| e.kind == EvidenceKind::Theme && e.label == "wait_time")
+        );
+    }
+
+    #[test]
+    fn empty_and_too_long_texts_get_errors() {
+        let res = crate::test_resources();
+        let opts = AnalyzeOptions::default().with_max_text_bytes(10);
+        assert_eq!(
+            analyze(&rec("   "), res, &opts).error.as_deref(),
+            Some("empty text")
+        );
+        assert!(
+            analyze(&rec("a much longer text"), res, &opts)
+                .error
+                .unwrap()
+                .starts_with("text too long")
+        );
+    }
+
+    #[test]
+    fn forced_language_is_used() {
+        let res = crate::test_resources();
+        let a = analyze(
+            &rec("ok"),
+            res,
+            &AnalyzeOptions::default().with_lang(Some(Lang::Sk)),
+        );
+        assert_eq!((a.lang, a.lang_confidence), (Lang::Sk, 1.0));
+    }
+
+    #[test]
+    fn transcript_lines_are_split_into_turns() {
+        let res = crate::test_resources();
+        let text = "Zákazník: Chci změnit tarif.\nOperátor: Moment prosím.\nZákazník: Chci změnit tarif, už potřetí!\nOperátor: Přepojím vás.\nZákazník: Tohle je hrozné, pořád čekám a nikdo mi nepomohl.";
+        let a = analyze(&rec(text), res, &AnalyzeOptions::default());
+        let t = a.transcript.expect("a transcript");
+        assert_eq!(t.turns.len(), 5);
+        assert!(
+            !a.text.contains("Operátor"),
+            "only customer turns are analysed: {}",
+            a.text
+        );
+        assert!(t.repeated_requests >= 1);
+        assert!(t.customer_sentiment_end < 0.0);
+        assert!(a.flagged);
+    }
+}

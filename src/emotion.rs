@@ -1,0 +1,127 @@
+//! Emotions: Plutchik's eight, scored from the same lexicon hits as sentiment ([`score`]), respecting negation.
+
+use crate::sentiment::SentimentHit;
+
+/// Plutchik's eight emotions, in the fixed order of every emotion array and of the output columns.
+pub const EMOTIONS: [&str; 8] = [
+    "anger",
+    "anticipation",
+    "disgust",
+    "fear",
+    "joy",
+    "sadness",
+    "surprise",
+    "trust",
+];
+
+/// Index of sadness in [`EMOTIONS`]: a negated positive word ("nejsem spokojený") reads as disappointment.
+const SADNESS: usize = 5;
+
+/// One strength or intensity per emotion, in [`EMOTIONS`] order.
+pub type Emotions = [f32; 8];
+
+/// Below this intensity no emotion is called dominant.
+pub const DOMINANT_MIN: f32 = 0.15;
+
+/// The emotion intensities of a text and the dominant one.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EmotionScores {
+    /// Intensity of each emotion, 0..1.
+    pub intensity: Emotions,
+    /// Index into [`EMOTIONS`] of the strongest emotion, if any reaches [`DOMINANT_MIN`].
+    pub dominant: Option<usize>,
+}
+
+/// How much one hit contributes to each emotion: the entry's strengths, scaled by how much the rules around the
+/// word (intensifiers, emphasis, contrast) changed its valence. A negated word does not evoke its emotions; a
+/// negated positive word evokes some sadness instead.
+#[must_use]
+pub fn hit_contributions(hit: &SentimentHit) -> Emotions {
+    let mut out = [0.0; 8];
+    let base = hit.base.abs().max(0.5);
+    let scale = (hit.score.abs() / base).clamp(0.0, 2.0);
+    if hit.negated {
+        if hit.base > 0.0 {
+            out[SADNESS] = 0.4 * scale;
+        }
+        return out;
+    }
+    for (o, s) in out.iter_mut().zip(hit.emotions.iter()) {
+        *o = s * scale;
+    }
+    out
+}
+
+/// Accumulates the hits' contributions into intensities: `1 − e^(−sum)`, so one strong word gives about 0.5 and
+/// several add up without passing 1.
+#[must_use]
+pub fn score(hits: &[SentimentHit]) -> EmotionScores {
+    let mut acc = [0.0f32; 8];
+    for hit in hits {
+        for (a, c) in acc.iter_mut().zip(hit_contributions(hit)) {
+            *a += c;
+        }
+    }
+    let intensity = acc.map(|a| 1.0 - (-a).exp());
+    let mut dominant = None;
+    let mut best = DOMINANT_MIN;
+    for (i, &v) in intensity.iter().enumerate() {
+        if v >= best && dominant.is_none_or(|d: usize| v > intensity[d]) {
+            best = v;
+            dominant = Some(i);
+        }
+    }
+    EmotionScores {
+        intensity,
+        dominant,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hit(base: f32, score: f32, negated: bool, emotions: Emotions) -> SentimentHit<'static> {
+        SentimentHit {
+            tok_start: 0,
+            tok_end: 1,
+            char_start: 0,
+            char_end: 1,
+            label: "x",
+            base,
+            score,
+            negated,
+            emotions,
+            sentence: 0,
+        }
+    }
+
+    #[test]
+    fn anger_word_makes_anger_dominant() {
+        let s = score(&[hit(
+            -3.0,
+            -3.0,
+            false,
+            [0.9, 0.0, 0.4, 0.0, 0.0, 0.0, 0.0, 0.0],
+        )]);
+        assert_eq!(s.dominant, Some(0));
+        assert!(s.intensity[0] > 0.5 && s.intensity[0] < 1.0);
+    }
+
+    #[test]
+    fn negation_suppresses_joy_and_leaves_sadness() {
+        let s = score(&[hit(
+            2.0,
+            -1.5,
+            true,
+            [0.0, 0.0, 0.0, 0.0, 0.9, 0.0, 0.0, 0.0],
+        )]);
+        assert_eq!(s.intensity[4], 0.0);
+        assert!(s.intensity[SADNESS] > 0.2);
+    }
+
+    #[test]
+    fn nothing_means_no_dominant_emotion() {
+        assert_eq!(score(&[]).dominant, None);
+    }
+}

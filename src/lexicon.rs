@@ -1,0 +1,773 @@
+//! Lexicons: [`Resources`] holds everything analysis reads — per-language [`LangLexicon`]s (sentiment entries with
+//! emotions, negators, intensifiers, contrast words, function words, the stemmer), the shared emoji table and the
+//! theme [`Taxonomy`]. It is built once at start-up from the files under `lexicons/` (embedded in the binary, or a
+//! directory given with `--lexicons`), is immutable, and is shared by reference across threads.
+//!
+//! Every term is folded and stemmed by the same code that folds and stems the text.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::emotion::{EMOTIONS, Emotions};
+use crate::lang::Lang;
+use crate::langid::LangId;
+use crate::normalize::fold;
+use crate::stem::Stemmer;
+use crate::themes::Taxonomy;
+use crate::tokenize::Emoticons;
+use crate::transcript::{Role, Speakers};
+
+/// The default lexicon files, embedded at build time: (path relative to `lexicons/`, contents).
+const EMBEDDED: &[(&str, &str)] = &[
+    ("emoji.tsv", include_str!("../lexicons/emoji.tsv")),
+    ("themes.tsv", include_str!("../lexicons/themes.tsv")),
+    ("speakers.tsv", include_str!("../lexicons/speakers.tsv")),
+    (
+        "cs/sentiment.tsv",
+        include_str!("../lexicons/cs/sentiment.tsv"),
+    ),
+    (
+        "cs/negators.tsv",
+        include_str!("../lexicons/cs/negators.tsv"),
+    ),
+    (
+        "cs/intensifiers.tsv",
+        include_str!("../lexicons/cs/intensifiers.tsv"),
+    ),
+    (
+        "cs/contrast.tsv",
+        include_str!("../lexicons/cs/contrast.tsv"),
+    ),
+    (
+        "cs/function_words.tsv",
+        include_str!("../lexicons/cs/function_words.tsv"),
+    ),
+    (
+        "cs/suffixes.tsv",
+        include_str!("../lexicons/cs/suffixes.tsv"),
+    ),
+    (
+        "pl/sentiment.tsv",
+        include_str!("../lexicons/pl/sentiment.tsv"),
+    ),
+    (
+        "pl/negators.tsv",
+        include_str!("../lexicons/pl/negators.tsv"),
+    ),
+    (
+        "pl/intensifiers.tsv",
+        include_str!("../lexicons/pl/intensifiers.tsv"),
+    ),
+    (
+        "pl/contrast.tsv",
+        include_str!("../lexicons/pl/contrast.tsv"),
+    ),
+    (
+        "pl/function_words.tsv",
+        include_str!("../lexicons/pl/function_words.tsv"),
+    ),
+    (
+        "pl/suffixes.tsv",
+        include_str!("../lexicons/pl/suffixes.tsv"),
+    ),
+    (
+        "sk/sentiment.tsv",
+        include_str!("../lexicons/sk/sentiment.tsv"),
+    ),
+    (
+        "sk/negators.tsv",
+        include_str!("../lexicons/sk/negators.tsv"),
+    ),
+    (
+        "sk/intensifiers.tsv",
+        include_str!("../lexicons/sk/intensifiers.tsv"),
+    ),
+    (
+        "sk/contrast.tsv",
+        include_str!("../lexicons/sk/contrast.tsv"),
+    ),
+    (
+        "sk/function_words.tsv",
+        include_str!("../lexicons/sk/function_words.tsv"),
+    ),
+    (
+        "sk/suffixes.tsv",
+        include_str!("../lexicons/sk/suffixes.tsv"),
+    ),
+    (
+        "en/sentiment.tsv",
+        include_str!("../lexicons/en/sentiment.tsv"),
+    ),
+    (
+        "en/negators.tsv",
+        include_str!("../lexicons/en/negators.tsv"),
+    ),
+    (
+        "en/intensifiers.tsv",
+        include_str!("../lexicons/en/intensifiers.tsv"),
+    ),
+    (
+        "en/contrast.tsv",
+        include_str!("../lexicons/en/contrast.tsv"),
+    ),
+    (
+        "en/function_words.tsv",
+        include_str!("../lexicons/en/function_words.tsv"),
+    ),
+];
+
+/// An error in a lexicon or taxonomy file: which file, which line, what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LexiconError {
+    /// The file could not be read.
+    #[error("cannot read lexicon file {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A line does not follow the file's format.
+    #[error("{path}:{line}: {message}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Where lexicon files come from.
+#[derive(Clone, Debug, Default)]
+pub enum LexiconSource {
+    /// The files embedded in the binary (the default).
+    #[default]
+    Embedded,
+    /// A directory with the same layout as `lexicons/`.
+    Dir(PathBuf),
+}
+
+impl LexiconSource {
+    /// Reads one file by its path relative to the lexicon root. Returns the path to name in errors and the text.
+    fn read(&self, rel: &str) -> Result<(PathBuf, String), LexiconError> {
+        match self {
+            LexiconSource::Embedded => {
+                let text = EMBEDDED
+                    .iter()
+                    .find(|(p, _)| *p == rel)
+                    .map_or("", |(_, t)| t);
+                Ok((Path::new("lexicons").join(rel), text.to_string()))
+            }
+            LexiconSource::Dir(dir) => {
+                let path = dir.join(rel);
+                match std::fs::read_to_string(&path) {
+                    Ok(text) => Ok((path, text)),
+                    Err(source) => Err(LexiconError::Io { path, source }),
+                }
+            }
+        }
+    }
+}
+
+/// One data line of a lexicon file: its 1-based line number and its TAB-separated columns.
+pub(crate) struct DataLine<'a> {
+    pub line: usize,
+    pub cols: Vec<&'a str>,
+}
+
+/// The data lines of a file: comments (`#`) and blank lines skipped, columns split on TAB and trimmed.
+pub(crate) fn data_lines(text: &str) -> impl Iterator<Item = DataLine<'_>> {
+    text.lines().enumerate().filter_map(|(i, raw)| {
+        let l = raw.trim_end_matches('\r');
+        if l.trim().is_empty() || l.trim_start().starts_with('#') {
+            return None;
+        }
+        Some(DataLine {
+            line: i + 1,
+            cols: l.split('\t').map(str::trim).collect(),
+        })
+    })
+}
+
+/// A sentiment lexicon entry.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    /// The term as written in the file (a lemma or a phrase): shown as the evidence label.
+    pub term: String,
+    /// Valence, −4..+4.
+    pub valence: f32,
+    /// Emotion strengths, 0..1, in [`EMOTIONS`] order.
+    pub emotions: Emotions,
+}
+
+/// A multi-word entry: the stems of its words.
+#[derive(Clone, Debug)]
+struct Phrase {
+    stems: Vec<String>,
+    entry: u32,
+}
+
+/// How a word was found in the lexicon.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WordHit {
+    /// Index into [`LangLexicon::entry`].
+    pub entry: u32,
+    /// Found only after stripping a fused negation prefix (`ne` + `funguje`): the hit counts as negated.
+    pub prefix_negated: bool,
+}
+
+/// The lexical resources of one language.
+#[derive(Debug)]
+pub struct LangLexicon {
+    /// The language.
+    pub lang: Lang,
+    /// Its stemmer.
+    pub stemmer: Stemmer,
+    entries: Vec<Entry>,
+    /// Folded form of each single-word entry → entry index (looked up first).
+    forms: HashMap<String, u32>,
+    /// Stem of each single-word entry → the first entry with that stem.
+    stems: HashMap<String, u32>,
+    /// First stem → the phrases starting with it, longest first.
+    phrases: HashMap<String, Vec<Phrase>>,
+    negators: HashSet<String>,
+    neg_prefixes: Vec<String>,
+    intensifiers: HashMap<String, f32>,
+    contrast: HashSet<String>,
+    function_words: HashSet<String>,
+    /// Terms that folded and stemmed to a key already taken (the first entry wins); checked by the lexicon lint.
+    pub collisions: Vec<(String, String)>,
+}
+
+impl LangLexicon {
+    fn empty(lang: Lang) -> Self {
+        LangLexicon {
+            lang,
+            stemmer: Stemmer::Identity,
+            entries: Vec::new(),
+            forms: HashMap::new(),
+            stems: HashMap::new(),
+            phrases: HashMap::new(),
+            negators: HashSet::new(),
+            neg_prefixes: Vec::new(),
+            intensifiers: HashMap::new(),
+            contrast: HashSet::new(),
+            function_words: HashSet::new(),
+            collisions: Vec::new(),
+        }
+    }
+
+    /// The key a term is indexed by: folded, then stemmed.
+    #[must_use]
+    pub fn key(&self, word: &str) -> String {
+        self.stemmer.stem(&fold(word)).into_owned()
+    }
+
+    /// The entry at `index`.
+    #[must_use]
+    pub fn entry(&self, index: u32) -> &Entry {
+        &self.entries[index as usize]
+    }
+
+    /// Number of sentiment entries.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when the language has no sentiment entries.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Looks a word up by its folded form, then by its stem, then with a fused negation prefix stripped.
+    #[must_use]
+    pub fn lookup(&self, folded: &str, stem: &str) -> Option<WordHit> {
+        if let Some(&entry) = self.forms.get(folded).or_else(|| self.stems.get(stem)) {
+            return Some(WordHit {
+                entry,
+                prefix_negated: false,
+            });
+        }
+        for prefix in &self.neg_prefixes {
+            if let Some(rest) = folded.strip_prefix(prefix.as_str())
+                && rest.chars().count() >= 3
+            {
+                let rest_stem = self.stemmer.stem(rest);
+                if let Some(&entry) = self
+                    .forms
+                    .get(rest)
+                    .or_else(|| self.stems.get(rest_stem.as_ref()))
+                {
+                    return Some(WordHit {
+                        entry,
+                        prefix_negated: true,
+                    });
+                }
+            }
+        }
+        None
+    }
+
+    /// The longest phrase starting at `stems[0]`, as (entry, number of words).
+    #[must_use]
+    pub fn lookup_phrase<S: AsRef<str>>(&self, stems: &[S]) -> Option<(u32, usize)> {
+        let first = stems.first()?;
+        let candidates = self.phrases.get(first.as_ref())?;
+        candidates
+            .iter()
+            .find(|p| {
+                p.stems.len() <= stems.len()
+                    && p.stems.iter().zip(stems).all(|(a, b)| a == b.as_ref())
+            })
+            .map(|p| (p.entry, p.stems.len()))
+    }
+
+    /// True if the folded word negates what follows it.
+    #[must_use]
+    pub fn is_negator(&self, folded: &str) -> bool {
+        self.negators.contains(folded)
+    }
+
+    /// True if the folded word starts with a fused negation prefix and goes on for at least three letters.
+    #[must_use]
+    pub fn has_neg_prefix(&self, folded: &str) -> bool {
+        self.neg_prefixes.iter().any(|p| {
+            folded
+                .strip_prefix(p.as_str())
+                .is_some_and(|rest| rest.chars().count() >= 3)
+        })
+    }
+
+    /// The intensifier factor of a folded word or two-word sequence (`a bit`).
+    #[must_use]
+    pub fn intensifier(&self, folded: &str) -> Option<f32> {
+        self.intensifiers.get(folded).copied()
+    }
+
+    /// True if the folded word opens a contrasting clause.
+    #[must_use]
+    pub fn is_contrast(&self, folded: &str) -> bool {
+        self.contrast.contains(folded)
+    }
+
+    /// True if the folded word is one of the language's frequent function words.
+    #[must_use]
+    pub fn is_function_word(&self, folded: &str) -> bool {
+        self.function_words.contains(folded)
+    }
+
+    /// The function words (folded), for language identification.
+    pub fn function_words(&self) -> impl Iterator<Item = &str> {
+        self.function_words.iter().map(String::as_str)
+    }
+
+    /// The folded single-word sentiment terms (a language-ID signal).
+    pub fn single_word_terms(&self) -> impl Iterator<Item = String> + '_ {
+        self.entries
+            .iter()
+            .map(|e| fold(&e.term))
+            .filter(|t| !t.contains(' '))
+    }
+
+    /// Adds a sentiment entry: single words by folded form and stem, phrases by their stems.
+    fn add_entry(&mut self, entry: Entry) {
+        let index = self.entries.len() as u32;
+        let words: Vec<String> = fold(&entry.term)
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        if words.len() > 1 {
+            let stems: Vec<String> = words
+                .iter()
+                .map(|w| self.stemmer.stem(w).into_owned())
+                .collect();
+            let list = self.phrases.entry(stems[0].clone()).or_default();
+            if list.iter().any(|p| p.stems == stems) {
+                self.collisions.push((entry.term.clone(), stems.join(" ")));
+                return;
+            }
+            list.push(Phrase {
+                stems,
+                entry: index,
+            });
+            list.sort_by_key(|p| std::cmp::Reverse(p.stems.len()));
+        } else if let Some(word) = words.first() {
+            // The same folded form twice is a true collision (the first entry wins); a shared stem is not: the
+            // later entry stays reachable by its folded form.
+            if let Some(&other) = self.forms.get(word) {
+                self.collisions.push((
+                    entry.term.clone(),
+                    self.entries[other as usize].term.clone(),
+                ));
+                return;
+            }
+            self.forms.insert(word.clone(), index);
+            let stem = self.stemmer.stem(word).into_owned();
+            self.stems.entry(stem).or_insert(index);
+        } else {
+            return;
+        }
+        self.entries.push(entry);
+    }
+}
+
+/// Everything analysis reads, built once and shared by `&` across threads.
+#[derive(Debug)]
+pub struct Resources {
+    /// Per-language lexicons, indexed by [`Lang::index`]; `Und` has no entries and no stemming.
+    langs: Vec<LangLexicon>,
+    /// Emoji and emoticons (all languages).
+    emoji: HashMap<String, Entry>,
+    /// The emoticons the tokenizer recognises.
+    pub emoticons: Emoticons,
+    /// The theme taxonomy.
+    pub themes: Taxonomy,
+    /// Localised speaker names of transcripts.
+    pub speakers: Speakers,
+    /// The language identifier.
+    pub langid: LangId,
+    /// SHA-256 (hex, first 16 digits) over every file that was loaded: written to the output's metadata.
+    pub hash: String,
+}
+
+impl Resources {
+    /// Loads the embedded default lexicons and taxonomy.
+    ///
+    /// # Errors
+    /// Only if the embedded files are malformed, which the test suite rules out.
+    pub fn embedded() -> Result<Self, LexiconError> {
+        Self::load(&LexiconSource::Embedded, None)
+    }
+
+    /// Loads lexicons from `source`, and the taxonomy from `themes` when given (else from the source).
+    ///
+    /// # Errors
+    /// A file that cannot be read, or a line that breaks its file's format (named by path and line).
+    pub fn load(source: &LexiconSource, themes: Option<&Path>) -> Result<Self, LexiconError> {
+        let mut loader = Loader {
+            source,
+            hasher: Sha256::new(),
+        };
+        let mut langs = Vec::new();
+        for lang in Lang::ALL {
+            if lang == Lang::Und {
+                langs.push(LangLexicon::empty(lang));
+                continue;
+            }
+            langs.push(load_lang(lang, &mut loader)?);
+        }
+        let (emoji_path, emoji_text) = loader.read("emoji.tsv")?;
+        let mut emoji = HashMap::new();
+        for dl in data_lines(&emoji_text) {
+            let entry = parse_entry(&emoji_path, &dl)?;
+            // Emoji are looked up by their first character, without variation selectors.
+            let key: String = entry.term.chars().filter(|c| *c != '\u{FE0F}').collect();
+            emoji.entry(key).or_insert(entry);
+        }
+        let emoticons = Emoticons::new(emoji.keys().map(String::as_str));
+        let (themes_path, themes_text) = match themes {
+            Some(path) => match std::fs::read_to_string(path) {
+                Ok(text) => {
+                    loader.note("themes.tsv", &text);
+                    (path.to_path_buf(), text)
+                }
+                Err(source) => {
+                    return Err(LexiconError::Io {
+                        path: path.to_path_buf(),
+                        source,
+                    });
+                }
+            },
+            None => loader.read("themes.tsv")?,
+        };
+        let themes = Taxonomy::parse(&themes_path, &themes_text, &langs)?;
+        let (speakers_path, speakers_text) = loader.read("speakers.tsv")?;
+        let mut pairs = Vec::new();
+        for dl in data_lines(&speakers_text) {
+            let role = match dl.cols.get(1).copied() {
+                Some("customer") => Role::Customer,
+                Some("agent") => Role::Agent,
+                Some("bot") => Role::Bot,
+                Some("system") => Role::System,
+                _ => {
+                    return Err(format_error(
+                        &speakers_path,
+                        dl.line,
+                        "role must be customer, agent, bot or system",
+                    ));
+                }
+            };
+            pairs.push((dl.cols[0].to_string(), role));
+        }
+        let speakers = Speakers::new(pairs);
+        let langid = LangId::new(&langs);
+        let digest = loader.hasher.finalize();
+        let hash = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        Ok(Resources {
+            langs,
+            emoji,
+            emoticons,
+            themes,
+            speakers,
+            langid,
+            hash,
+        })
+    }
+
+    /// The lexicon of `lang`.
+    #[must_use]
+    pub fn lang(&self, lang: Lang) -> &LangLexicon {
+        &self.langs[lang.index()]
+    }
+
+    /// The emoji or emoticon entry for a token's text.
+    #[must_use]
+    pub fn emoji(&self, symbol: &str) -> Option<&Entry> {
+        if let Some(e) = self.emoji.get(symbol) {
+            return Some(e);
+        }
+        let base: String = symbol.chars().next().map(String::from).unwrap_or_default();
+        self.emoji.get(&base)
+    }
+}
+
+/// Reads lexicon files and hashes everything it reads, so the output can name the exact resources used.
+struct Loader<'a> {
+    source: &'a LexiconSource,
+    hasher: Sha256,
+}
+
+impl Loader<'_> {
+    fn read(&mut self, rel: &str) -> Result<(PathBuf, String), LexiconError> {
+        let (path, text) = self.source.read(rel)?;
+        self.note(rel, &text);
+        Ok((path, text))
+    }
+
+    fn note(&mut self, rel: &str, text: &str) {
+        self.hasher.update(rel.as_bytes());
+        self.hasher.update([0]);
+        self.hasher.update(text.as_bytes());
+        self.hasher.update([0]);
+    }
+}
+
+fn load_lang(lang: Lang, loader: &mut Loader) -> Result<LangLexicon, LexiconError> {
+    let mut read = |rel: &str| loader.read(rel);
+    let code = lang.code();
+    let mut lex = LangLexicon::empty(lang);
+    let mut rules = Vec::new();
+    if lang != Lang::En {
+        let (path, text) = read(&format!("{code}/suffixes.tsv"))?;
+        for dl in data_lines(&text) {
+            let suffix = fold(dl.cols[0]);
+            let min_stem = match dl.cols.get(1) {
+                Some(m) => m
+                    .parse::<usize>()
+                    .map_err(|_| format_error(&path, dl.line, "min_stem must be a number"))?,
+                None => 3,
+            };
+            if suffix.is_empty() || !suffix.is_ascii() {
+                return Err(format_error(
+                    &path,
+                    dl.line,
+                    "a suffix must be non-empty folded ASCII",
+                ));
+            }
+            rules.push((suffix, min_stem));
+        }
+    }
+    lex.stemmer = Stemmer::for_lang(lang, rules);
+
+    let (path, text) = read(&format!("{code}/negators.tsv"))?;
+    for dl in data_lines(&text) {
+        let term = fold(dl.cols[0]);
+        match dl.cols.get(1).copied().unwrap_or("word") {
+            "word" => {
+                lex.negators.insert(term);
+            }
+            "prefix" => lex.neg_prefixes.push(term),
+            other => {
+                return Err(format_error(
+                    &path,
+                    dl.line,
+                    &format!("kind must be word or prefix, not '{other}'"),
+                ));
+            }
+        }
+    }
+    let (path, text) = read(&format!("{code}/intensifiers.tsv"))?;
+    for dl in data_lines(&text) {
+        let factor = dl
+            .cols
+            .get(1)
+            .and_then(|f| f.parse::<f32>().ok())
+            .filter(|f| (0.0..=4.0).contains(f))
+            .ok_or_else(|| format_error(&path, dl.line, "factor must be a number in 0..4"))?;
+        lex.intensifiers.insert(
+            fold(dl.cols[0])
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+            factor,
+        );
+    }
+    let (_, text) = read(&format!("{code}/contrast.tsv"))?;
+    lex.contrast
+        .extend(data_lines(&text).map(|dl| fold(dl.cols[0])));
+    let (_, text) = read(&format!("{code}/function_words.tsv"))?;
+    lex.function_words
+        .extend(data_lines(&text).map(|dl| fold(dl.cols[0])));
+
+    let (path, text) = read(&format!("{code}/sentiment.tsv"))?;
+    for dl in data_lines(&text) {
+        let entry = parse_entry(&path, &dl)?;
+        lex.add_entry(entry);
+    }
+    Ok(lex)
+}
+
+pub(crate) fn format_error(path: &Path, line: usize, message: &str) -> LexiconError {
+    LexiconError::Format {
+        path: path.to_path_buf(),
+        line,
+        message: message.to_string(),
+    }
+}
+
+/// Parses `term<TAB>valence<TAB>emotions`.
+fn parse_entry(path: &Path, dl: &DataLine) -> Result<Entry, LexiconError> {
+    let [term, valence, rest @ ..] = dl.cols.as_slice() else {
+        return Err(format_error(
+            path,
+            dl.line,
+            "expected term<TAB>valence<TAB>emotions",
+        ));
+    };
+    if term.is_empty() {
+        return Err(format_error(path, dl.line, "empty term"));
+    }
+    let valence: f32 = valence
+        .parse()
+        .ok()
+        .filter(|v: &f32| (-4.0..=4.0).contains(v))
+        .ok_or_else(|| {
+            format_error(
+                path,
+                dl.line,
+                &format!("valence '{valence}' is not a number in -4..4"),
+            )
+        })?;
+    let mut emotions = [0.0f32; 8];
+    let spec = rest.first().copied().unwrap_or("-");
+    if spec != "-" && !spec.is_empty() {
+        for part in spec.split(',') {
+            let (name, strength) = part.trim().split_once(':').unwrap_or((part.trim(), "1"));
+            let idx = EMOTIONS
+                .iter()
+                .position(|e| *e == name.trim())
+                .ok_or_else(|| format_error(path, dl.line, &format!("unknown emotion '{name}'")))?;
+            let s: f32 = strength
+                .trim()
+                .parse()
+                .ok()
+                .filter(|s: &f32| (0.0..=1.0).contains(s))
+                .ok_or_else(|| {
+                    format_error(
+                        path,
+                        dl.line,
+                        &format!("strength '{strength}' is not in 0..1"),
+                    )
+                })?;
+            emotions[idx] = s;
+        }
+    }
+    Ok(Entry {
+        term: term.to_string(),
+        valence,
+        emotions,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_resources_load() {
+        let res = Resources::embedded().expect("embedded lexicons are valid");
+        for lang in Lang::KNOWN {
+            assert!(
+                res.lang(lang).len() >= 300,
+                "{lang}: {} entries",
+                res.lang(lang).len()
+            );
+        }
+        assert_eq!(res.hash.len(), 16);
+        assert!(res.emoji("😡").is_some_and(|e| e.valence < 0.0));
+    }
+
+    #[test]
+    fn no_two_entries_fold_to_the_same_word() {
+        let res = Resources::embedded().unwrap();
+        for lang in Lang::KNOWN {
+            assert_eq!(
+                res.lang(lang).collisions,
+                Vec::<(String, String)>::new(),
+                "{lang}"
+            );
+        }
+    }
+
+    #[test]
+    fn lookup_ignores_diacritics_and_inflection() {
+        let res = Resources::embedded().unwrap();
+        let cs = res.lang(Lang::Cs);
+        let key = cs.key("hrozný");
+        let hit = cs
+            .lookup("hrozny", &key)
+            .expect("hrozný is in the Czech lexicon");
+        assert!(cs.entry(hit.entry).valence < 0.0);
+    }
+
+    #[test]
+    fn fused_negation_prefix_is_found() {
+        let res = Resources::embedded().unwrap();
+        let cs = res.lang(Lang::Cs);
+        let folded = "nefunguje";
+        let hit = cs.lookup(folded, &cs.stemmer.stem(folded));
+        assert!(
+            hit.is_some(),
+            "nefunguje must be found (as an entry or as ne + funguje)"
+        );
+    }
+
+    #[test]
+    fn format_errors_name_file_and_line() {
+        let dl = DataLine {
+            line: 7,
+            cols: vec!["dobrý", "9", "-"],
+        };
+        let err = parse_entry(Path::new("cs/sentiment.tsv"), &dl)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cs/sentiment.tsv:7"), "{err}");
+        let dl = DataLine {
+            line: 8,
+            cols: vec!["dobrý", "2", "happiness:0.5"],
+        };
+        assert!(
+            parse_entry(Path::new("x"), &dl)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown emotion")
+        );
+    }
+}

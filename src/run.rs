@@ -1,0 +1,183 @@
+//! The batch run: [`run`] streams batches from an ingest [`Reader`] (on its own thread), analyses each batch on a
+//! rayon pool and appends it to a [`Sink`] in input order. Memory is bounded by the batches in flight (two queued,
+//! one being analysed, one being written), whatever the input size; batch boundaries do not depend on the thread
+//! count, so the output is identical for any `--threads`.
+
+use std::io::IsTerminal;
+use std::sync::mpsc::sync_channel;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::analyze::{AnalyzeOptions, analyze};
+use crate::ingest::Reader;
+use crate::lang::Lang;
+use crate::lexicon::Resources;
+use crate::write::{Sink, WriteError};
+
+/// Batches read ahead of the analysis.
+const QUEUED_BATCHES: usize = 2;
+/// How often progress is printed.
+const PROGRESS_EVERY: Duration = Duration::from_secs(2);
+
+/// Options of a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Worker threads; 0 means one per core. Default 0.
+    pub threads: usize,
+    /// Print progress to stderr: `Some(true)` always, `Some(false)` never, `None` when stderr is a terminal.
+    pub progress: Option<bool>,
+}
+
+/// The counts of a run. They reconcile: `read == written == ok + errors`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Summary {
+    /// Records read.
+    pub read: u64,
+    /// Rows written.
+    pub written: u64,
+    /// Rows analysed without error.
+    pub ok: u64,
+    /// Rows with `error` set.
+    pub errors: u64,
+    /// Rows per language, in [`Lang::ALL`] order.
+    pub per_lang: [u64; 5],
+    /// Rows flagged for QA.
+    pub flagged: u64,
+    /// Inputs that broke off part-way (messages naming file and line).
+    pub damage: Vec<String>,
+    /// Input bytes of the analysed texts.
+    pub text_bytes: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl Summary {
+    /// True when the counts reconcile.
+    #[must_use]
+    pub fn reconciles(&self) -> bool {
+        self.read == self.written && self.written == self.ok + self.errors
+    }
+
+    /// A few lines for stderr.
+    #[must_use]
+    pub fn render(&self) -> String {
+        let secs = self.elapsed.as_secs_f64().max(1e-9);
+        let mut s = format!(
+            "hlas: read {} records, wrote {} rows: {} ok, {} with error, {} flagged ({:.1}s, {:.0} records/s)\n",
+            self.read,
+            self.written,
+            self.ok,
+            self.errors,
+            self.flagged,
+            secs,
+            self.read as f64 / secs
+        );
+        let langs: Vec<String> = Lang::ALL
+            .iter()
+            .map(|l| format!("{} {}", l.code(), self.per_lang[l.index()]))
+            .collect();
+        s.push_str(&format!("hlas: languages: {}\n", langs.join(", ")));
+        for d in &self.damage {
+            s.push_str(&format!("hlas: input damaged: {d}\n"));
+        }
+        if !self.reconciles() {
+            s.push_str("hlas: BUG: counts do not reconcile\n");
+        }
+        s
+    }
+}
+
+/// An error that stops a run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// Writing the output failed.
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    /// The worker pool could not be built.
+    #[error("cannot start {threads} worker threads: {message}")]
+    Pool {
+        /// Threads asked for.
+        threads: usize,
+        /// Why.
+        message: String,
+    },
+}
+
+/// Runs the pipeline to the end. The sink is finished (renamed into place) only when every batch was written.
+///
+/// # Errors
+/// Writing failed, or the thread pool could not be built. Damaged inputs are not errors: they are in
+/// [`Summary::damage`].
+pub fn run(
+    mut reader: Reader,
+    res: &Resources,
+    opts: &AnalyzeOptions,
+    run_opts: &RunOptions,
+    mut sink: Box<dyn Sink>,
+) -> Result<Summary, RunError> {
+    let started = Instant::now();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(run_opts.threads)
+        .build()
+        .map_err(|e| RunError::Pool {
+            threads: run_opts.threads,
+            message: e.to_string(),
+        })?;
+    let progress = run_opts
+        .progress
+        .unwrap_or_else(|| std::io::stderr().is_terminal());
+    let mut summary = Summary::default();
+    let (tx, rx) = sync_channel(QUEUED_BATCHES);
+    let reader = std::thread::scope(|scope| -> Result<Reader, RunError> {
+        let producer = scope.spawn(move || {
+            loop {
+                let batch = reader.next_batch();
+                if batch.is_empty() || tx.send(batch).is_err() {
+                    break;
+                }
+            }
+            reader
+        });
+        let mut last_report = Instant::now();
+        let mut outcome = Ok(());
+        for batch in rx.iter() {
+            summary.read += batch.len() as u64;
+            let analyses: Vec<_> =
+                pool.install(|| batch.par_iter().map(|r| analyze(r, res, opts)).collect());
+            for a in &analyses {
+                if a.error.is_some() {
+                    summary.errors += 1;
+                } else {
+                    summary.ok += 1;
+                }
+                summary.per_lang[a.lang.index()] += 1;
+                summary.flagged += u64::from(a.flagged);
+                summary.text_bytes += a.text.len() as u64;
+            }
+            if let Err(e) = sink.write(&batch, &analyses) {
+                outcome = Err(e);
+                break;
+            }
+            summary.written += analyses.len() as u64;
+            if progress && last_report.elapsed() >= PROGRESS_EVERY {
+                last_report = Instant::now();
+                let rate = summary.read as f64 / started.elapsed().as_secs_f64().max(1e-9);
+                eprintln!("hlas: {} records, {:.0}/s", summary.read, rate);
+            }
+        }
+        // Dropping the receiver stops the producer if writing failed.
+        drop(rx);
+        let reader = producer.join().map_err(|_| RunError::Pool {
+            threads: 1,
+            message: "reader thread panicked".into(),
+        })?;
+        outcome?;
+        Ok(reader)
+    })?;
+    summary.damage = reader.damage().iter().map(ToString::to_string).collect();
+    sink.finish()?;
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}

@@ -1,0 +1,490 @@
+//! Sentiment: [`score`] finds lexicon hits (words, phrases, emoji) in a tokenised text and applies the rules around
+//! them — negation (separate particles and fused prefixes), intensifiers and diminishers, contrast, emphasis
+//! (capitals, letter repetition, exclamation marks) — giving per-sentence scores and a document compound in −1..1.
+
+use crate::emotion::Emotions;
+use crate::lang::Lang;
+use crate::lexicon::{LangLexicon, Resources};
+use crate::normalize::fold;
+use crate::tokenize::{Doc, TokenKind};
+
+/// How far back (in words, within the clause) a negator reaches.
+const NEGATION_WINDOW: usize = 3;
+/// A negated positive word keeps this share of its valence, with the sign flipped ("not good").
+const NEGATED_POSITIVE: f32 = -0.75;
+/// A negated negative word keeps this share, flipped: "not bad" is mildly positive.
+const NEGATED_NEGATIVE: f32 = -0.5;
+/// Weight of what comes before a contrast word, and after it.
+const BEFORE_CONTRAST: f32 = 0.5;
+const AFTER_CONTRAST: f32 = 1.5;
+/// Emphasis: a word in capitals in a text that is not all capitals, and a word with repeated letters.
+const CAPS_BOOST: f32 = 1.25;
+const ELONGATION_BOOST: f32 = 1.15;
+/// Each exclamation mark (up to three) adds this much to its sentence, in the sentence's direction.
+const EXCLAMATION_BOOST: f32 = 0.25;
+const MAX_EXCLAMATIONS: usize = 3;
+/// Normalisation of the raw sum into −1..1: `x / sqrt(x² + ALPHA)`.
+const ALPHA: f32 = 15.0;
+/// Compound scores within ±this are neutral.
+pub const NEUTRAL_BAND: f32 = 0.05;
+
+/// The three sentiment labels, in the order of the output dictionary.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SentimentLabel {
+    /// Compound ≤ −0.05.
+    Negative,
+    /// In between.
+    Neutral,
+    /// Compound ≥ 0.05.
+    Positive,
+}
+
+impl SentimentLabel {
+    /// The labels in dictionary order.
+    pub const ALL: [SentimentLabel; 3] = [
+        SentimentLabel::Negative,
+        SentimentLabel::Neutral,
+        SentimentLabel::Positive,
+    ];
+
+    /// The label for a compound score.
+    #[must_use]
+    pub fn from_compound(compound: f32) -> Self {
+        if compound >= NEUTRAL_BAND {
+            SentimentLabel::Positive
+        } else if compound <= -NEUTRAL_BAND {
+            SentimentLabel::Negative
+        } else {
+            SentimentLabel::Neutral
+        }
+    }
+
+    /// `negative`, `neutral` or `positive`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SentimentLabel::Negative => "negative",
+            SentimentLabel::Neutral => "neutral",
+            SentimentLabel::Positive => "positive",
+        }
+    }
+}
+
+/// One lexicon hit and what the rules made of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SentimentHit<'r> {
+    /// First token of the hit.
+    pub tok_start: usize,
+    /// One past its last token.
+    pub tok_end: usize,
+    /// Character span in the text.
+    pub char_start: u32,
+    /// End of the character span.
+    pub char_end: u32,
+    /// The lexicon term (as written in the lexicon file).
+    pub label: &'r str,
+    /// The entry's valence.
+    pub base: f32,
+    /// The contribution after negation, intensifiers, emphasis and contrast.
+    pub score: f32,
+    /// Negated by a particle or a fused prefix.
+    pub negated: bool,
+    /// The entry's emotion strengths.
+    pub emotions: Emotions,
+    /// Index of the sentence it is in.
+    pub sentence: usize,
+}
+
+/// A sentence's span and raw score (the sum of its hits plus emphasis).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SentenceScore {
+    /// Character span of the sentence.
+    pub char_start: u32,
+    /// End of the character span.
+    pub char_end: u32,
+    /// Raw (unnormalised) score.
+    pub raw: f32,
+}
+
+/// The sentiment of a text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sentiment<'r> {
+    /// Document compound, −1..1.
+    pub compound: f32,
+    /// Its label.
+    pub label: SentimentLabel,
+    /// Every hit, in text order.
+    pub hits: Vec<SentimentHit<'r>>,
+    /// Every sentence, in text order.
+    pub sentences: Vec<SentenceScore>,
+}
+
+/// Maps an unbounded raw score into −1..1.
+#[must_use]
+pub fn normalize_score(raw: f32) -> f32 {
+    if raw == 0.0 {
+        0.0
+    } else {
+        raw / (raw * raw + ALPHA).sqrt()
+    }
+}
+
+fn is_sentence_end(doc: &Doc, i: usize) -> bool {
+    let t = &doc.tokens[i];
+    match t.kind {
+        TokenKind::Newline => true,
+        TokenKind::Punct => matches!(doc.surface(t), "." | "!" | "?" | "…"),
+        _ => false,
+    }
+}
+
+fn is_clause_break(doc: &Doc, i: usize) -> bool {
+    let t = &doc.tokens[i];
+    is_sentence_end(doc, i)
+        || (t.kind == TokenKind::Punct && matches!(doc.surface(t), "," | ";" | ":" | "(" | ")"))
+}
+
+/// Scores a tokenised text. `stems[i]` is the stem of token `i` (empty for non-words).
+#[must_use]
+pub fn score<'r>(doc: &Doc, stems: &[String], lang: Lang, res: &'r Resources) -> Sentiment<'r> {
+    let lex = res.lang(lang);
+    let n = doc.tokens.len();
+    // Sentence index of every token, and sentence spans.
+    let mut sentence_of = vec![0usize; n];
+    let mut sentence_bounds: Vec<(usize, usize)> = Vec::new();
+    let mut start = 0;
+    for (i, sentence) in sentence_of.iter_mut().enumerate() {
+        *sentence = sentence_bounds.len();
+        if is_sentence_end(doc, i) {
+            sentence_bounds.push((start, i + 1));
+            start = i + 1;
+        }
+    }
+    if start < n || sentence_bounds.is_empty() {
+        sentence_bounds.push((start, n));
+    }
+
+    let mut hits = find_hits(doc, stems, lex, res, &sentence_of);
+    let all_caps_text = {
+        let words = doc.tokens.iter().filter(|t| t.kind == TokenKind::Word);
+        let (caps, total) = words.fold((0, 0), |(c, t), w| (c + usize::from(w.caps), t + 1));
+        total > 0 && caps * 2 > total
+    };
+    // Tokens inside multi-word hits: a negator there belongs to its phrase ("bez problémů") and negates nothing
+    // after it.
+    let mut in_phrase = vec![false; n];
+    for hit in hits.iter().filter(|h| h.tok_end - h.tok_start > 1) {
+        in_phrase[hit.tok_start..hit.tok_end]
+            .iter_mut()
+            .for_each(|c| *c = true);
+    }
+    for hit in &mut hits {
+        apply_rules(doc, lex, hit, all_caps_text, &in_phrase);
+    }
+    apply_contrast(doc, lex, &mut hits, &sentence_of, &sentence_bounds);
+
+    let mut sentences: Vec<SentenceScore> = sentence_bounds
+        .iter()
+        .map(|&(s, e)| SentenceScore {
+            char_start: doc.tokens.get(s).map_or(0, |t| t.char_start),
+            char_end: if e > s { doc.tokens[e - 1].char_end } else { 0 },
+            raw: 0.0,
+        })
+        .collect();
+    for hit in &hits {
+        sentences[hit.sentence].raw += hit.score;
+    }
+    for (sentence, &(s, e)) in sentences.iter_mut().zip(&sentence_bounds) {
+        let bangs = (s..e).filter(|&i| {
+            doc.tokens[i].kind == TokenKind::Punct && doc.surface(&doc.tokens[i]) == "!"
+        });
+        let bangs = bangs.count().min(MAX_EXCLAMATIONS) as f32;
+        if sentence.raw != 0.0 {
+            sentence.raw += sentence.raw.signum() * EXCLAMATION_BOOST * bangs;
+        }
+    }
+    let raw: f32 = sentences.iter().map(|s| s.raw).sum();
+    let compound = normalize_score(raw);
+    Sentiment {
+        compound,
+        label: SentimentLabel::from_compound(compound),
+        hits,
+        sentences,
+    }
+}
+
+/// Finds phrase, word and emoji hits; a phrase covers its words so they are not counted again.
+fn find_hits<'r>(
+    doc: &Doc,
+    stems: &[String],
+    lex: &'r LangLexicon,
+    res: &'r Resources,
+    sentence_of: &[usize],
+) -> Vec<SentimentHit<'r>> {
+    let mut hits = Vec::new();
+    let n = doc.tokens.len();
+    let mut i = 0;
+    while i < n {
+        let t = &doc.tokens[i];
+        let mut found: Option<(&'r crate::lexicon::Entry, usize, bool)> = None;
+        match t.kind {
+            TokenKind::Word => {
+                let run_end = (i..n)
+                    .find(|&j| doc.tokens[j].kind != TokenKind::Word)
+                    .unwrap_or(n);
+                if run_end - i > 1
+                    && let Some((entry, len)) = lex.lookup_phrase(&stems[i..run_end])
+                {
+                    found = Some((lex.entry(entry), len, false));
+                }
+                if found.is_none() {
+                    let form = doc.lookup_form(t);
+                    if lex.intensifier(&form).is_some()
+                        && next_word_is_sentiment(doc, stems, lex, i)
+                    {
+                        // "terribly good": the intensifier modifies the next word; it is not a hit of its own.
+                        i += 1;
+                        continue;
+                    }
+                    if let Some(hit) = lex.lookup(&form, &stems[i]) {
+                        found = Some((lex.entry(hit.entry), 1, hit.prefix_negated));
+                    } else if let Some(e) = res.emoji(doc.surface(t)) {
+                        found = Some((e, 1, false));
+                    }
+                }
+            }
+            TokenKind::Emoji | TokenKind::Emoticon => {
+                if let Some(e) = res.emoji(doc.surface(t)) {
+                    found = Some((e, 1, false));
+                }
+            }
+            _ => {}
+        }
+        let Some((entry, len, prefix_negated)) = found else {
+            i += 1;
+            continue;
+        };
+        if entry.valence == 0.0 && entry.emotions.iter().all(|&e| e == 0.0) {
+            // A blocker phrase ("kind regards", "happy to help"): it hides its words from scoring.
+            i += len;
+            continue;
+        }
+        let last = &doc.tokens[i + len - 1];
+        hits.push(SentimentHit {
+            tok_start: i,
+            tok_end: i + len,
+            char_start: t.char_start,
+            char_end: last.char_end,
+            label: &entry.term,
+            base: entry.valence,
+            score: entry.valence,
+            negated: prefix_negated,
+            emotions: entry.emotions,
+            sentence: sentence_of[i],
+        });
+        i += len;
+    }
+    hits
+}
+
+fn next_word_is_sentiment(doc: &Doc, stems: &[String], lex: &LangLexicon, i: usize) -> bool {
+    match doc.tokens.get(i + 1) {
+        Some(next) if next.kind == TokenKind::Word => {
+            lex.lookup(&doc.lookup_form(next), &stems[i + 1]).is_some()
+        }
+        _ => false,
+    }
+}
+
+/// Negation, intensifiers and emphasis for one hit, from the words just before it in its clause.
+fn apply_rules(
+    doc: &Doc,
+    lex: &LangLexicon,
+    hit: &mut SentimentHit,
+    all_caps_text: bool,
+    in_phrase: &[bool],
+) {
+    let mut factor = 1.0f32;
+    // A phrase that carries its own negator ("nie działa", "no complaints") has its polarity built in; with
+    // negative concord, a negator before it ("nic nie działa") does not flip it back.
+    // The same holds for a lexicalised negative word written with the fused prefix ("nikdo mi nepomohl").
+    let phrase_negates = (hit.tok_start..hit.tok_end)
+        .any(|k| lex.is_negator(doc.folded(&doc.tokens[k])))
+        || (!hit.negated
+            && lex.has_neg_prefix(doc.folded(&doc.tokens[hit.tok_start]))
+            && lex.has_neg_prefix(&fold(hit.label)));
+    let mut negated = hit.negated;
+    let mut words_back = 0;
+    let mut j = hit.tok_start;
+    let mut prev_folded: Option<String> = None;
+    while j > 0 && words_back < NEGATION_WINDOW {
+        j -= 1;
+        if is_clause_break(doc, j) || lex.is_contrast(doc.folded(&doc.tokens[j])) {
+            break;
+        }
+        let t = &doc.tokens[j];
+        if t.kind != TokenKind::Word {
+            continue;
+        }
+        words_back += 1;
+        let folded = doc.folded(t);
+        // Negative concord: Czech, Slovak and Polish stack negatives ("nikdo nic nevyřešil") without cancelling.
+        // Emoji and emoticons say what they say: "not 👍" is not a thumbs down turned positive.
+        let symbol = matches!(
+            doc.tokens[hit.tok_start].kind,
+            TokenKind::Emoji | TokenKind::Emoticon
+        );
+        if lex.is_negator(folded) && !phrase_negates && !in_phrase[j] && !symbol {
+            negated = true;
+        }
+        if words_back <= 2 {
+            let two_word = prev_folded.as_ref().map(|p| format!("{folded} {p}"));
+            let f = two_word
+                .and_then(|w| lex.intensifier(&w))
+                .or_else(|| lex.intensifier(folded));
+            if let Some(f) = f {
+                // The word right before counts fully, the one before it somewhat less.
+                factor *= if words_back == 1 {
+                    f
+                } else {
+                    1.0 + (f - 1.0) * 0.7
+                };
+            }
+        }
+        prev_folded = Some(folded.to_string());
+    }
+    let mut v = hit.base * factor;
+    if negated {
+        v *= if hit.base > 0.0 {
+            NEGATED_POSITIVE
+        } else {
+            NEGATED_NEGATIVE
+        };
+    }
+    let first = &doc.tokens[hit.tok_start];
+    if first.caps && !all_caps_text {
+        v *= CAPS_BOOST;
+    }
+    if first.elongated {
+        v *= ELONGATION_BOOST;
+    }
+    hit.negated = negated;
+    hit.score = v;
+}
+
+/// What follows a contrast word weighs more than what precedes it: within the sentence, or across the sentence
+/// break when the contrast word opens its sentence ("Personál milý. Ale čekali jsme hodinu.").
+fn apply_contrast(
+    doc: &Doc,
+    lex: &LangLexicon,
+    hits: &mut [SentimentHit],
+    sentence_of: &[usize],
+    bounds: &[(usize, usize)],
+) {
+    for (c, t) in doc.tokens.iter().enumerate() {
+        if t.kind != TokenKind::Word || !lex.is_contrast(doc.folded(t)) {
+            continue;
+        }
+        let s = sentence_of[c];
+        let (s_start, s_end) = bounds[s];
+        let opens_sentence = (s_start..c).all(|k| doc.tokens[k].kind != TokenKind::Word);
+        let (before, after) = if opens_sentence && s > 0 {
+            (bounds[s - 1].0..bounds[s - 1].1, c + 1..s_end)
+        } else {
+            (s_start..c, c + 1..s_end)
+        };
+        for hit in hits.iter_mut() {
+            if before.contains(&hit.tok_start) {
+                hit.score *= BEFORE_CONTRAST;
+            } else if after.contains(&hit.tok_start) {
+                hit.score *= AFTER_CONTRAST;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::stems_for;
+    use crate::tokenize::tokenize;
+
+    fn compound(text: &str, lang: Lang) -> f32 {
+        let res = crate::test_resources();
+        let doc = tokenize(text, &res.emoticons);
+        let stems = stems_for(&doc, res.lang(lang));
+        score(&doc, &stems, lang, res).compound
+    }
+
+    #[test]
+    fn clear_polarity_in_every_language() {
+        assert!(compound("Skvělá obsluha, moc ochotná paní.", Lang::Cs) > 0.3);
+        assert!(compound("Hrozná zkušenost, neschopný personál.", Lang::Cs) < -0.3);
+        assert!(compound("Świetna obsługa, bardzo miła pani.", Lang::Pl) > 0.3);
+        assert!(compound("Tragiczna obsługa, beznadziejny personel.", Lang::Pl) < -0.3);
+        assert!(compound("Výborná obsluha, veľmi milá pani.", Lang::Sk) > 0.3);
+        assert!(compound("Hrozná skúsenosť, neschopný personál.", Lang::Sk) < -0.3);
+        assert!(compound("Excellent service, really helpful staff.", Lang::En) > 0.3);
+        assert!(compound("Terrible experience, rude and useless staff.", Lang::En) < -0.3);
+    }
+
+    #[test]
+    fn negation_flips_and_weakens() {
+        let good = compound("the service was good", Lang::En);
+        let not_good = compound("the service was not good", Lang::En);
+        assert!(good > 0.0 && not_good < 0.0 && not_good.abs() < good);
+        assert!(compound("not bad at all", Lang::En) > 0.0);
+        assert!(compound("nie polecam", Lang::Pl) < 0.0);
+    }
+
+    #[test]
+    fn fused_negation_and_negative_concord() {
+        assert!(compound("aplikace nefunguje", Lang::Cs) < 0.0);
+        assert!(
+            compound("nikdo mi nepomohl", Lang::Cs) < 0.0,
+            "stacked negatives stay negative"
+        );
+    }
+
+    #[test]
+    fn a_phrase_keeps_its_negator_to_itself() {
+        assert!(
+            compound("bez problémů 👍", Lang::Cs) > 0.3,
+            "the thumbs up is not negated by the phrase's bez"
+        );
+        assert!(
+            compound("nikdy to nefunguje", Lang::Cs) < 0.0,
+            "negative concord"
+        );
+    }
+
+    #[test]
+    fn intensifiers_strengthen_and_diacritics_do_not_matter() {
+        let plain = compound("obsluha byla ochotná", Lang::Cs);
+        let very = compound("obsluha byla velmi ochotná", Lang::Cs);
+        assert!(very > plain && plain > 0.0);
+        assert!((compound("obsluha byla velmi ochotna", Lang::Cs) - very).abs() < 1e-6);
+    }
+
+    #[test]
+    fn contrast_weighs_the_second_clause() {
+        let c = compound(
+            "The staff were nice but the wait was horrible and awful.",
+            Lang::En,
+        );
+        assert!(c < 0.0, "{c}");
+    }
+
+    #[test]
+    fn emphasis_strengthens() {
+        let plain = compound("terrible service", Lang::En);
+        let loud = compound("TERRIBLE service!!!", Lang::En);
+        assert!(loud < plain);
+    }
+
+    #[test]
+    fn emoji_score_in_any_language() {
+        assert!(compound("😡😡", Lang::Und) < 0.0);
+        assert!(compound(":)", Lang::Und) > 0.0);
+    }
+}
