@@ -558,7 +558,15 @@ fn eval_themes(t: &Table, map: &Table, res: &Resources, opts: &EvalOptions) -> E
     let mut precision: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut flags: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for (row, a) in t.rows.iter().zip(&analyses) {
-        let source = get(row, sc).to_string();
+        // The map names a source by its family ("cs-rest-absa" for "cs-rest-absa/cs_rest_m-train").
+        let full = get(row, sc);
+        let family = full.split('/').next().unwrap_or(full);
+        let source = if mapped_in_source.contains_key(full) {
+            full
+        } else {
+            family
+        }
+        .to_string();
         let predicted: BTreeSet<&str> = a
             .themes
             .iter()
@@ -587,7 +595,8 @@ fn eval_themes(t: &Table, map: &Table, res: &Resources, opts: &EvalOptions) -> E
             }
         }
         if source.contains("complaints") {
-            let e = flags.entry(get(row, yc).to_string()).or_default();
+            let label = get(row, yc).split('|').next().unwrap_or("").to_string();
+            let e = flags.entry(label).or_default();
             e.0 += usize::from(a.flagged);
             e.1 += 1;
         }
