@@ -25,36 +25,22 @@ fn corpus() -> Vec<String> {
     let eval = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/sentiment.tsv");
     let texts: Vec<String> = match std::fs::read_to_string(&eval) {
         Ok(tsv) => {
-            let rows: Vec<String> = tsv
-                .lines()
-                .skip(1)
-                .filter_map(|l| l.split('\t').nth(4).map(str::to_string))
-                .collect();
+            let rows: Vec<String> =
+                tsv.lines().skip(1).filter_map(|l| l.split('\t').nth(4).map(str::to_string)).collect();
             let step = (rows.len() / DOCS).max(1);
             rows.into_iter().step_by(step).take(DOCS).collect()
         }
         Err(_) => {
-            let csv = std::fs::read_to_string(
-                Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/feedback.csv"),
-            )
-            .expect("testdata");
+            let csv = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/feedback.csv"))
+                .expect("testdata");
             csv.lines()
                 .skip(1)
-                .filter_map(|l| {
-                    l.splitn(6, ',')
-                        .nth(5)
-                        .map(|t| t.trim_matches('"').to_string())
-                })
+                .filter_map(|l| l.splitn(6, ',').nth(5).map(|t| t.trim_matches('"').to_string()))
                 .collect()
         }
     };
     let bytes: usize = texts.iter().map(String::len).sum();
-    eprintln!(
-        "corpus: {} docs, {} bytes, {:.0} bytes/doc",
-        texts.len(),
-        bytes,
-        bytes as f64 / texts.len() as f64
-    );
+    eprintln!("corpus: {} docs, {} bytes, {:.0} bytes/doc", texts.len(), bytes, bytes as f64 / texts.len() as f64);
     texts
 }
 
@@ -64,12 +50,7 @@ fn stages(c: &mut Criterion) {
     let records: Vec<Record> = texts
         .iter()
         .enumerate()
-        .map(|(i, t)| Record {
-            id: i.to_string(),
-            body: Body::Text(t.clone()),
-            meta: vec![],
-            error: None,
-        })
+        .map(|(i, t)| Record { id: i.to_string(), body: Body::Text(t.clone()), meta: vec![], error: None })
         .collect();
     let opts = AnalyzeOptions::default();
     let mut g = c.benchmark_group("per_core");
@@ -141,10 +122,7 @@ fn stages(c: &mut Criterion) {
             let schema = output_schema(&p.columns, &res.hash);
             let ids = res.themes.themes.iter().map(|t| t.id.clone()).collect();
             let sink = ArrowSink::create(&dir.path().join("out.arrow"), schema, ids).expect("sink");
-            let run_opts = RunOptions {
-                threads: 1,
-                progress: Some(false),
-            };
+            let run_opts = RunOptions { threads: 1, progress: Some(false) };
             black_box(run(Reader::new(p), &res, &opts, &run_opts, Box::new(sink)).expect("run"))
         })
     });

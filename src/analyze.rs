@@ -30,11 +30,7 @@ pub struct AnalyzeOptions {
 
 impl Default for AnalyzeOptions {
     fn default() -> Self {
-        AnalyzeOptions {
-            lang: None,
-            flags: FlagThresholds::default(),
-            max_text_bytes: DEFAULT_MAX_TEXT_BYTES,
-        }
+        AnalyzeOptions { lang: None, flags: FlagThresholds::default(), max_text_bytes: DEFAULT_MAX_TEXT_BYTES }
     }
 }
 
@@ -179,13 +175,15 @@ impl Analysis {
 pub fn stems_for(doc: &Doc, lex: &LangLexicon) -> Vec<String> {
     doc.tokens
         .iter()
-        .map(|t| {
-            if t.kind == TokenKind::Word {
-                lex.stemmer.stem(&doc.lookup_form(t)).into_owned()
-            } else {
-                String::new()
-            }
-        })
+        .map(
+            |t| {
+                if t.kind == TokenKind::Word {
+                    lex.stemmer.stem(&doc.lookup_form(t)).into_owned()
+                } else {
+                    String::new()
+                }
+            },
+        )
         .collect()
 }
 
@@ -197,13 +195,7 @@ pub fn analyze(rec: &Record, res: &Resources, opts: &AnalyzeOptions) -> Analysis
             let t = normalize(t).into_owned();
             match res.speakers.parse_lines(&t) {
                 Some(turns) => (join_customer(&turns), Some(turns)),
-                None => (
-                    crate::transcript::Joined {
-                        spans: vec![],
-                        text: t,
-                    },
-                    None,
-                ),
+                None => (crate::transcript::Joined { spans: vec![], text: t }, None),
             }
         }
         Body::Turns(values) => match res.speakers.from_json(values) {
@@ -220,11 +212,7 @@ pub fn analyze(rec: &Record, res: &Resources, opts: &AnalyzeOptions) -> Analysis
         return Analysis::failed(text.text, err.clone());
     }
     if text.text.len() > opts.max_text_bytes {
-        let msg = format!(
-            "text too long: {} bytes (limit {})",
-            text.text.len(),
-            opts.max_text_bytes
-        );
+        let msg = format!("text too long: {} bytes (limit {})", text.text.len(), opts.max_text_bytes);
         return Analysis::failed(text.text, msg);
     }
     if text.text.trim().is_empty() {
@@ -242,10 +230,7 @@ fn analyze_text(
 ) -> Analysis {
     let doc = tokenize(text, &res.emoticons);
     let guess = match opts.lang {
-        Some(lang) => crate::langid::LangGuess {
-            lang,
-            confidence: 1.0,
-        },
+        Some(lang) => crate::langid::LangGuess { lang, confidence: 1.0 },
         None => res.langid.detect(&doc),
     };
     let lex = res.lang(guess.lang);
@@ -259,18 +244,8 @@ fn analyze_text(
     let mut angriest: Option<(f32, (u32, u32))> = None;
     for hit in &sent.hits {
         let span = (hit.char_start, hit.char_end);
-        let label = if hit.negated {
-            format!("NOT {}", hit.label)
-        } else {
-            hit.label.to_string()
-        };
-        evidence.push(Evidence {
-            kind: EvidenceKind::Sentiment,
-            label,
-            start: span.0,
-            end: span.1,
-            weight: hit.score,
-        });
+        let label = if hit.negated { format!("NOT {}", hit.label) } else { hit.label.to_string() };
+        evidence.push(Evidence { kind: EvidenceKind::Sentiment, label, start: span.0, end: span.1, weight: hit.score });
         if hit.score < 0.0 && most_negative.is_none_or(|(s, _)| hit.score < s) {
             most_negative = Some((hit.score, span));
         }
@@ -282,23 +257,14 @@ fn analyze_text(
         for (i, &c) in contributions.iter().enumerate() {
             if c >= 0.05 {
                 let label = EMOTIONS[i].to_string();
-                evidence.push(Evidence {
-                    kind: EvidenceKind::Emotion,
-                    label,
-                    start: span.0,
-                    end: span.1,
-                    weight: c,
-                });
+                evidence.push(Evidence { kind: EvidenceKind::Emotion, label, start: span.0, end: span.1, weight: c });
             }
         }
     }
     let mut themes: Vec<usize> = Vec::new();
     let first_span = |id: &str| {
         let t = res.themes.index_of(id)?;
-        theme_hits
-            .iter()
-            .find(|h| h.theme == t)
-            .map(|h| (h.char_start, h.char_end))
+        theme_hits.iter().find(|h| h.theme == t).map(|h| (h.char_start, h.char_end))
     };
     for hit in &theme_hits {
         if !themes.contains(&hit.theme) {
@@ -315,20 +281,13 @@ fn analyze_text(
     }
     themes.sort_unstable();
 
-    let transcript =
-        turns.map(|turns| transcript_measures(turns, turn_spans, &doc, &stems, lex, &sent.hits));
-    let repeated_turn = transcript.as_ref().and_then(|(info, first_repeat)| {
-        (info.repeated_requests > 0)
-            .then_some(*first_repeat)
-            .flatten()
-    });
+    let transcript = turns.map(|turns| transcript_measures(turns, turn_spans, &doc, &stems, lex, &sent.hits));
+    let repeated_turn = transcript
+        .as_ref()
+        .and_then(|(info, first_repeat)| (info.repeated_requests > 0).then_some(*first_repeat).flatten());
     let trajectory = transcript.as_ref().and_then(|(info, _)| {
         let last = *turn_spans.last()?;
-        (turn_spans.len() >= 2).then_some((
-            info.customer_sentiment_start,
-            info.customer_sentiment_end,
-            last,
-        ))
+        (turn_spans.len() >= 2).then_some((info.customer_sentiment_start, info.customer_sentiment_end, last))
     });
     let flag_input = FlagInput {
         compound: sent.compound,
@@ -355,17 +314,10 @@ fn analyze_text(
             });
         }
     }
-    evidence.sort_by(|a, b| {
-        (a.start, a.end, a.kind)
-            .cmp(&(b.start, b.end, b.kind))
-            .then_with(|| a.label.cmp(&b.label))
-    });
+    evidence
+        .sort_by(|a, b| (a.start, a.end, a.kind).cmp(&(b.start, b.end, b.kind)).then_with(|| a.label.cmp(&b.label)));
 
-    let n_tokens = doc
-        .tokens
-        .iter()
-        .filter(|t| !matches!(t.kind, TokenKind::Punct | TokenKind::Newline))
-        .count();
+    let n_tokens = doc.tokens.iter().filter(|t| !matches!(t.kind, TokenKind::Punct | TokenKind::Newline)).count();
     Analysis {
         text: text.to_string(),
         lang: guess.lang,
@@ -395,11 +347,7 @@ fn transcript_measures(
     hits: &[sentiment::SentimentHit],
 ) -> (TranscriptInfo, Option<(u32, u32)>) {
     let turn_score = |&(s, e): &(u32, u32)| {
-        let raw: f32 = hits
-            .iter()
-            .filter(|h| h.char_start >= s && h.char_end <= e)
-            .map(|h| h.score)
-            .sum();
+        let raw: f32 = hits.iter().filter(|h| h.char_start >= s && h.char_end <= e).map(|h| h.score).sum();
         sentiment::normalize_score(raw)
     };
     let start = spans.first().map_or(0.0, turn_score);
@@ -435,29 +383,17 @@ mod tests {
     use super::*;
 
     fn rec(text: &str) -> Record {
-        Record {
-            id: "t".into(),
-            body: Body::Text(text.into()),
-            meta: vec![],
-            error: None,
-        }
+        Record { id: "t".into(), body: Body::Text(text.into()), meta: vec![], error: None }
     }
 
     fn slice(text: &str, e: &Evidence) -> String {
-        text.chars()
-            .skip(e.start as usize)
-            .take((e.end - e.start) as usize)
-            .collect()
+        text.chars().skip(e.start as usize).take((e.end - e.start) as usize).collect()
     }
 
     #[test]
     fn evidence_slices_the_text() {
         let res = crate::test_resources();
-        let a = analyze(
-            &rec("Čekal jsem 40 minut, hrozná obsluha! 😡"),
-            res,
-            &AnalyzeOptions::default(),
-        );
+        let a = analyze(&rec("Čekal jsem 40 minut, hrozná obsluha! 😡"), res, &AnalyzeOptions::default());
         assert_eq!(a.lang, Lang::Cs);
         assert!(a.sentiment < 0.0);
         assert!(!a.evidence.is_empty());
@@ -465,37 +401,21 @@ mod tests {
             assert!(e.end > e.start && e.end as usize <= a.text.chars().count());
             assert!(!slice(&a.text, e).trim().is_empty());
         }
-        assert!(
-            a.evidence
-                .iter()
-                .any(|e| e.kind == EvidenceKind::Theme && e.label == "wait_time")
-        );
+        assert!(a.evidence.iter().any(|e| e.kind == EvidenceKind::Theme && e.label == "wait_time"));
     }
 
     #[test]
     fn empty_and_too_long_texts_get_errors() {
         let res = crate::test_resources();
         let opts = AnalyzeOptions::default().with_max_text_bytes(10);
-        assert_eq!(
-            analyze(&rec("   "), res, &opts).error.as_deref(),
-            Some("empty text")
-        );
-        assert!(
-            analyze(&rec("a much longer text"), res, &opts)
-                .error
-                .unwrap()
-                .starts_with("text too long")
-        );
+        assert_eq!(analyze(&rec("   "), res, &opts).error.as_deref(), Some("empty text"));
+        assert!(analyze(&rec("a much longer text"), res, &opts).error.unwrap().starts_with("text too long"));
     }
 
     #[test]
     fn forced_language_is_used() {
         let res = crate::test_resources();
-        let a = analyze(
-            &rec("ok"),
-            res,
-            &AnalyzeOptions::default().with_lang(Some(Lang::Sk)),
-        );
+        let a = analyze(&rec("ok"), res, &AnalyzeOptions::default().with_lang(Some(Lang::Sk)));
         assert_eq!((a.lang, a.lang_confidence), (Lang::Sk, 1.0));
     }
 
@@ -506,11 +426,7 @@ mod tests {
         let a = analyze(&rec(text), res, &AnalyzeOptions::default());
         let t = a.transcript.expect("a transcript");
         assert_eq!(t.turns.len(), 5);
-        assert!(
-            !a.text.contains("Operátor"),
-            "only customer turns are analysed: {}",
-            a.text
-        );
+        assert!(!a.text.contains("Operátor"), "only customer turns are analysed: {}", a.text);
         assert!(t.repeated_requests >= 1);
         assert!(t.customer_sentiment_end < 0.0);
         assert!(a.flagged);

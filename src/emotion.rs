@@ -3,16 +3,7 @@
 use crate::sentiment::SentimentHit;
 
 /// Plutchik's eight emotions, in the fixed order of every emotion array and of the output columns.
-pub const EMOTIONS: [&str; 8] = [
-    "anger",
-    "anticipation",
-    "disgust",
-    "fear",
-    "joy",
-    "sadness",
-    "surprise",
-    "trust",
-];
+pub const EMOTIONS: [&str; 8] = ["anger", "anticipation", "disgust", "fear", "joy", "sadness", "surprise", "trust"];
 
 /// Index of sadness in [`EMOTIONS`]: a negated positive word ("nejsem spokojený") reads as disappointment.
 const SADNESS: usize = 5;
@@ -71,10 +62,7 @@ pub fn score(hits: &[SentimentHit]) -> EmotionScores {
             dominant = Some(i);
         }
     }
-    EmotionScores {
-        intensity,
-        dominant,
-    }
+    EmotionScores { intensity, dominant }
 }
 
 #[cfg(test)]
@@ -98,24 +86,14 @@ mod tests {
 
     #[test]
     fn anger_word_makes_anger_dominant() {
-        let s = score(&[hit(
-            -3.0,
-            -3.0,
-            false,
-            [0.9, 0.0, 0.4, 0.0, 0.0, 0.0, 0.0, 0.0],
-        )]);
+        let s = score(&[hit(-3.0, -3.0, false, [0.9, 0.0, 0.4, 0.0, 0.0, 0.0, 0.0, 0.0])]);
         assert_eq!(s.dominant, Some(0));
         assert!(s.intensity[0] > 0.5 && s.intensity[0] < 1.0);
     }
 
     #[test]
     fn negation_suppresses_joy_and_leaves_sadness() {
-        let s = score(&[hit(
-            2.0,
-            -1.5,
-            true,
-            [0.0, 0.0, 0.0, 0.0, 0.9, 0.0, 0.0, 0.0],
-        )]);
+        let s = score(&[hit(2.0, -1.5, true, [0.0, 0.0, 0.0, 0.0, 0.9, 0.0, 0.0, 0.0])]);
         assert_eq!(s.intensity[4], 0.0);
         assert!(s.intensity[SADNESS] > 0.2);
     }

@@ -49,6 +49,8 @@ pub struct EvalOptions {
     pub lang: Option<Lang>,
     /// Language ID: also score whatlang restricted to ces/pol/slk/eng on the same units, for comparison.
     pub whatlang_baseline: bool,
+    /// Print up to this many misclassified examples per gold language (language ID), for error analysis.
+    pub show_errors: usize,
 }
 
 /// The figures: a readable report and the same numbers keyed by name (`sentiment.macro_f1.cs`).
@@ -80,21 +82,10 @@ impl Table {
 
 fn read_table(path: &Path) -> Result<Table, EvalError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| EvalError::Io {
-        path: name.clone(),
-        source,
-    })?;
+    let text = std::fs::read_to_string(path).map_err(|source| EvalError::Io { path: name.clone(), source })?;
     let mut lines = text.lines();
-    let header: Vec<String> = lines
-        .next()
-        .unwrap_or("")
-        .split('\t')
-        .map(|s| s.trim().to_string())
-        .collect();
-    let rows = lines
-        .filter(|l| !l.is_empty())
-        .map(|l| l.split('\t').map(str::to_string).collect())
-        .collect();
+    let header: Vec<String> = lines.next().unwrap_or("").split('\t').map(|s| s.trim().to_string()).collect();
+    let rows = lines.filter(|l| !l.is_empty()).map(|l| l.split('\t').map(str::to_string).collect()).collect();
     Ok(Table { header, rows })
 }
 
@@ -102,11 +93,7 @@ fn read_table(path: &Path) -> Result<Table, EvalError> {
 ///
 /// # Errors
 /// The file cannot be read or has an unknown shape.
-pub fn evaluate_file(
-    path: &Path,
-    res: &Resources,
-    opts: &EvalOptions,
-) -> Result<EvalReport, EvalError> {
+pub fn evaluate_file(path: &Path, res: &Resources, opts: &EvalOptions) -> Result<EvalReport, EvalError> {
     let table = read_table(path)?;
     let has = |c: &str| table.col(c).is_some();
     let name = path.display().to_string();
@@ -128,10 +115,7 @@ pub fn evaluate_file(
     } else {
         Err(EvalError::Shape {
             path: name,
-            message: format!(
-                "unknown evaluation file shape (columns: {})",
-                table.header.join(", ")
-            ),
+            message: format!("unknown evaluation file shape (columns: {})", table.header.join(", ")),
         })
     }
 }
@@ -140,32 +124,19 @@ fn get(row: &[String], idx: Option<usize>) -> &str {
     idx.and_then(|i| row.get(i)).map_or("", String::as_str)
 }
 
-fn analyze_texts(
-    texts: &[&str],
-    res: &Resources,
-    opts: &EvalOptions,
-) -> Vec<crate::analyze::Analysis> {
+fn analyze_texts(texts: &[&str], res: &Resources, opts: &EvalOptions) -> Vec<crate::analyze::Analysis> {
     let aopts = AnalyzeOptions::default().with_lang(opts.lang);
     texts
         .par_iter()
         .map(|t| {
-            let rec = Record {
-                id: String::new(),
-                body: Body::Text((*t).to_string()),
-                meta: vec![],
-                error: None,
-            };
+            let rec = Record { id: String::new(), body: Body::Text((*t).to_string()), meta: vec![], error: None };
             analyze(&rec, res, &aopts)
         })
         .collect()
 }
 
 fn pct(n: usize, d: usize) -> f64 {
-    if d == 0 {
-        0.0
-    } else {
-        100.0 * n as f64 / d as f64
-    }
+    if d == 0 { 0.0 } else { 100.0 * n as f64 / d as f64 }
 }
 
 fn length_bucket(text: &str) -> &'static str {
@@ -207,11 +178,7 @@ fn eval_lid(t: &Table, res: &Resources, opts: &EvalOptions) -> EvalReport {
         .collect();
     let secs = started.elapsed().as_secs_f64();
     let mut r = EvalReport::default();
-    let cond = if opts.strip_diacritics {
-        "no diacritics"
-    } else {
-        "as written"
-    };
+    let cond = if opts.strip_diacritics { "no diacritics" } else { "as written" };
     r.lines.push(format!(
         "language ID ({cond}): {} units, {:.0} units/s (all threads)",
         units.len(),
@@ -224,10 +191,7 @@ fn eval_lid(t: &Table, res: &Resources, opts: &EvalOptions) -> EvalReport {
         let ok = gold == pred;
         for key in [
             (gold.code().to_string(), "all".to_string()),
-            (
-                gold.code().to_string(),
-                format!("len {}", length_bucket(text)),
-            ),
+            (gold.code().to_string(), format!("len {}", length_bucket(text))),
             (gold.code().to_string(), format!("kind {kind}")),
             ("all".to_string(), "all".to_string()),
         ] {
@@ -252,11 +216,17 @@ fn eval_lid(t: &Table, res: &Resources, opts: &EvalOptions) -> EvalReport {
             _ => {}
         }
     }
-    let tag = if opts.strip_diacritics {
-        "lid_nodia"
-    } else {
-        "lid"
-    };
+    let tag = if opts.strip_diacritics { "lid_nodia" } else { "lid" };
+    if opts.show_errors > 0 {
+        let mut shown: HashMap<Lang, usize> = HashMap::new();
+        for ((gold, kind, text), (pred, conf)) in units.iter().zip(&guesses) {
+            let n = shown.entry(*gold).or_default();
+            if gold != pred && *n < opts.show_errors {
+                *n += 1;
+                r.lines.push(format!("  error: {gold} read as {pred} ({conf:.2}) [{kind}] {text}"));
+            }
+        }
+    }
     if opts.whatlang_baseline {
         let det = whatlang::Detector::with_allowlist(vec![
             whatlang::Lang::Ces,
@@ -279,22 +249,13 @@ fn eval_lid(t: &Table, res: &Resources, opts: &EvalOptions) -> EvalReport {
             }
         }
         for (lang, (ok, n)) in &base {
-            r.lines.push(format!(
-                "  whatlang-allowlist {lang:>4} {:6.1}%  (n={n})",
-                pct(*ok, *n)
-            ));
+            r.lines.push(format!("  whatlang-allowlist {lang:>4} {:6.1}%  (n={n})", pct(*ok, *n)));
             r.put(format!("{tag}.whatlang_accuracy.{lang}"), pct(*ok, *n));
         }
     }
     for ((lang, slice), (ok, n)) in &by {
-        r.lines.push(format!(
-            "  {lang:>4} {slice:<22} {:6.1}%  (n={n})",
-            pct(*ok, *n)
-        ));
-        r.put(
-            format!("{tag}.accuracy.{lang}.{}", slice.replace(' ', "_")),
-            pct(*ok, *n),
-        );
+        r.lines.push(format!("  {lang:>4} {slice:<22} {:6.1}%  (n={n})", pct(*ok, *n)));
+        r.put(format!("{tag}.accuracy.{lang}.{}", slice.replace(' ', "_")), pct(*ok, *n));
     }
     r.lines.push(format!(
         "  cs read as sk (sentences): {:.1}%   sk read as cs (sentences): {:.1}%",
@@ -303,11 +264,7 @@ fn eval_lid(t: &Table, res: &Resources, opts: &EvalOptions) -> EvalReport {
     ));
     r.put(format!("{tag}.cs_as_sk"), pct(cs_sk[0].0, cs_sk[0].1));
     r.put(format!("{tag}.sk_as_cs"), pct(cs_sk[1].0, cs_sk[1].1));
-    r.lines.push(format!(
-        "  confidence >= 0.9: {:.1}% correct (n={})",
-        pct(conf_hi.0, conf_hi.1),
-        conf_hi.1
-    ));
+    r.lines.push(format!("  confidence >= 0.9: {:.1}% correct (n={})", pct(conf_hi.0, conf_hi.1), conf_hi.1));
     r.put(format!("{tag}.calibration_0.9"), pct(conf_hi.0, conf_hi.1));
     r
 }
@@ -331,11 +288,7 @@ impl Counts {
     }
     fn f1(self) -> f64 {
         let d = 2 * self.tp + self.fp + self.fn_;
-        if d == 0 {
-            0.0
-        } else {
-            2.0 * self.tp as f64 / d as f64
-        }
+        if d == 0 { 0.0 } else { 2.0 * self.tp as f64 / d as f64 }
     }
 }
 
@@ -344,37 +297,20 @@ fn pearson(xs: &[(f64, f64)]) -> f64 {
     if xs.len() < 2 {
         return 0.0;
     }
-    let (mx, my) = (
-        xs.iter().map(|p| p.0).sum::<f64>() / n,
-        xs.iter().map(|p| p.1).sum::<f64>() / n,
-    );
+    let (mx, my) = (xs.iter().map(|p| p.0).sum::<f64>() / n, xs.iter().map(|p| p.1).sum::<f64>() / n);
     let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
     for (x, y) in xs {
         sxy += (x - mx) * (y - my);
         sxx += (x - mx).powi(2);
         syy += (y - my).powi(2);
     }
-    if sxx == 0.0 || syy == 0.0 {
-        0.0
-    } else {
-        sxy / (sxx * syy).sqrt()
-    }
+    if sxx == 0.0 || syy == 0.0 { 0.0 } else { sxy / (sxx * syy).sqrt() }
 }
 
 fn eval_sentiment(t: &Table, res: &Resources, opts: &EvalOptions) -> EvalReport {
     const LABELS: [&str; 3] = ["negative", "neutral", "positive"];
-    let (lc, sc, xc, yc, vc) = (
-        t.col("lang"),
-        t.col("source"),
-        t.col("text"),
-        t.col("label"),
-        t.col("score"),
-    );
-    let rows: Vec<&Vec<String>> = t
-        .rows
-        .iter()
-        .filter(|r| LABELS.contains(&get(r, yc)))
-        .collect();
+    let (lc, sc, xc, yc, vc) = (t.col("lang"), t.col("source"), t.col("text"), t.col("label"), t.col("score"));
+    let rows: Vec<&Vec<String>> = t.rows.iter().filter(|r| LABELS.contains(&get(r, yc))).collect();
     let texts: Vec<&str> = rows.iter().map(|r| get(r, xc)).collect();
     let started = Instant::now();
     let analyses = analyze_texts(&texts, res, opts);
@@ -391,10 +327,7 @@ fn eval_sentiment(t: &Table, res: &Resources, opts: &EvalOptions) -> EvalReport 
     let mut scores: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
     for (row, a) in rows.iter().zip(&analyses) {
         let gold = LABELS.iter().position(|l| *l == get(row, yc)).unwrap_or(1);
-        let pred = LABELS
-            .iter()
-            .position(|l| *l == a.sentiment_label.as_str())
-            .unwrap_or(1);
+        let pred = LABELS.iter().position(|l| *l == a.sentiment_label.as_str()).unwrap_or(1);
         let lang = get(row, lc).to_string();
         for key in [lang.clone(), format!("{lang}/{}", get(row, sc))] {
             let g = groups.entry(key).or_default();
@@ -405,10 +338,7 @@ fn eval_sentiment(t: &Table, res: &Resources, opts: &EvalOptions) -> EvalReport 
         confusion.entry(lang.clone()).or_default()[gold][pred] += 1;
         if let Ok(v) = get(row, vc).parse::<f64>() {
             for key in [get(row, sc).to_string(), "all".to_string()] {
-                scores
-                    .entry(key)
-                    .or_default()
-                    .push((f64::from(a.sentiment), v));
+                scores.entry(key).or_default().push((f64::from(a.sentiment), v));
             }
         }
     }
@@ -424,16 +354,11 @@ fn eval_sentiment(t: &Table, res: &Resources, opts: &EvalOptions) -> EvalReport 
         r.put(format!("sentiment.macro_f1.{key}"), macro_f1);
     }
     for (lang, m) in &confusion {
-        r.lines.push(format!(
-            "  {lang} confusion (rows gold neg/neu/pos, columns predicted): {m:?}"
-        ));
+        r.lines.push(format!("  {lang} confusion (rows gold neg/neu/pos, columns predicted): {m:?}"));
     }
     for (source, pairs) in &scores {
         let p = pearson(pairs);
-        r.lines.push(format!(
-            "  Pearson r with human means, {source}: {p:.3} (n={})",
-            pairs.len()
-        ));
+        r.lines.push(format!("  Pearson r with human means, {source}: {p:.3} (n={})", pairs.len()));
         r.put(format!("sentiment.pearson.{source}"), p);
     }
     r
@@ -456,15 +381,8 @@ fn eval_emotion(t: &Table, res: &Resources, opts: &EvalOptions) -> EvalReport {
     r.lines.push(format!("emotion: {} rows", t.rows.len()));
     for (lang, counts) in &per_lang {
         let macro_f1 = counts.iter().map(|c| c.f1()).sum::<f64>() / 8.0;
-        let each: Vec<String> = EMOTIONS
-            .iter()
-            .zip(counts)
-            .map(|(e, c)| format!("{e} {:.2}", c.f1()))
-            .collect();
-        r.lines.push(format!(
-            "  {lang:<4} macro-F1 {macro_f1:.3}  ({})",
-            each.join(", ")
-        ));
+        let each: Vec<String> = EMOTIONS.iter().zip(counts).map(|(e, c)| format!("{e} {:.2}", c.f1())).collect();
+        r.lines.push(format!("  {lang:<4} macro-F1 {macro_f1:.3}  ({})", each.join(", ")));
         r.put(format!("emotion.macro_f1.{lang}"), macro_f1);
     }
     r
@@ -485,14 +403,10 @@ fn eval_lemmas(t: &Table, res: &Resources) -> EvalReport {
         let Ok(lang) = get(row, lc).parse::<Lang>() else {
             continue;
         };
-        distinct
-            .entry(lang)
-            .or_default()
-            .insert((get(row, fc).to_lowercase(), get(row, mc).to_lowercase()));
+        distinct.entry(lang).or_default().insert((get(row, fc).to_lowercase(), get(row, mc).to_lowercase()));
     }
     let mut r = EvalReport::default();
-    r.lines
-        .push("stemming (pairs of distinct content-word forms):".to_string());
+    r.lines.push("stemming (pairs of distinct content-word forms):".to_string());
     for (lang, forms) in &distinct {
         let stemmer = &res.lang(*lang).stemmer;
         let mut by_lemma: HashMap<&str, usize> = HashMap::new();
@@ -507,25 +421,10 @@ fn eval_lemmas(t: &Table, res: &Resources) -> EvalReport {
         let gold: u64 = by_lemma.values().map(|&n| pairs(n)).sum();
         let pred: u64 = by_stem.values().map(|&n| pairs(n)).sum();
         let both: u64 = by_both.values().map(|&n| pairs(n)).sum();
-        let p = if pred == 0 {
-            0.0
-        } else {
-            both as f64 / pred as f64
-        };
-        let rc = if gold == 0 {
-            0.0
-        } else {
-            both as f64 / gold as f64
-        };
-        let f1 = if p + rc == 0.0 {
-            0.0
-        } else {
-            2.0 * p * rc / (p + rc)
-        };
-        r.lines.push(format!(
-            "  {lang:<4} P {p:.3}  R {rc:.3}  F1 {f1:.3}  ({} forms)",
-            forms.len()
-        ));
+        let p = if pred == 0 { 0.0 } else { both as f64 / pred as f64 };
+        let rc = if gold == 0 { 0.0 } else { both as f64 / gold as f64 };
+        let f1 = if p + rc == 0.0 { 0.0 } else { 2.0 * p * rc / (p + rc) };
+        r.lines.push(format!("  {lang:<4} P {p:.3}  R {rc:.3}  F1 {f1:.3}  ({} forms)", forms.len()));
         r.put(format!("stem.precision.{lang}"), p);
         r.put(format!("stem.recall.{lang}"), rc);
         r.put(format!("stem.f1.{lang}"), f1);
@@ -540,16 +439,9 @@ fn eval_themes(t: &Table, map: &Table, res: &Resources, opts: &EvalOptions) -> E
     let mut mapping: HashMap<(String, String), Vec<String>> = HashMap::new();
     let mut mapped_in_source: HashMap<String, BTreeSet<String>> = HashMap::new();
     for row in &map.rows {
-        let alts: Vec<String> = get(row, mt)
-            .split('|')
-            .map(str::trim)
-            .filter(|s| !s.is_empty() && *s != "-")
-            .map(str::to_string)
-            .collect();
-        mapped_in_source
-            .entry(get(row, ms).to_string())
-            .or_default()
-            .extend(alts.iter().cloned());
+        let alts: Vec<String> =
+            get(row, mt).split('|').map(str::trim).filter(|s| !s.is_empty() && *s != "-").map(str::to_string).collect();
+        mapped_in_source.entry(get(row, ms).to_string()).or_default().extend(alts.iter().cloned());
         mapping.insert((get(row, ms).to_string(), get(row, mcat).to_string()), alts);
     }
     let texts: Vec<&str> = t.rows.iter().map(|r| get(r, xc)).collect();
@@ -561,18 +453,9 @@ fn eval_themes(t: &Table, map: &Table, res: &Resources, opts: &EvalOptions) -> E
         // The map names a source by its family ("cs-rest-absa" for "cs-rest-absa/cs_rest_m-train").
         let full = get(row, sc);
         let family = full.split('/').next().unwrap_or(full);
-        let source = if mapped_in_source.contains_key(full) {
-            full
-        } else {
-            family
-        }
-        .to_string();
-        let predicted: BTreeSet<&str> = a
-            .themes
-            .iter()
-            .filter_map(|&i| res.themes.themes.get(i))
-            .map(|th| th.id.as_str())
-            .collect();
+        let source = if mapped_in_source.contains_key(full) { full } else { family }.to_string();
+        let predicted: BTreeSet<&str> =
+            a.themes.iter().filter_map(|&i| res.themes.themes.get(i)).map(|th| th.id.as_str()).collect();
         let mut requirements: Vec<&Vec<String>> = Vec::new();
         for cat in get(row, yc).split('|').filter(|c| !c.is_empty()) {
             let cat = cat.rsplit_once(':').map_or(cat, |(c, _)| c);
@@ -605,11 +488,7 @@ fn eval_themes(t: &Table, map: &Table, res: &Resources, opts: &EvalOptions) -> E
     r.lines.push(format!("themes: {} rows", t.rows.len()));
     for (theme, (hit, n)) in &recall {
         let (pc, pn) = precision.get(theme).copied().unwrap_or((0, 0));
-        let note = if *n < 50 {
-            " (fewer than 50 gold rows)"
-        } else {
-            ""
-        };
+        let note = if *n < 50 { " (fewer than 50 gold rows)" } else { "" };
         r.lines.push(format!(
             "  {theme:<26} recall {:.3} (n={n})  precision {:.3} (n={pn}){note}",
             *hit as f64 / *n as f64,
@@ -621,10 +500,7 @@ fn eval_themes(t: &Table, map: &Table, res: &Resources, opts: &EvalOptions) -> E
         }
     }
     for (label, (f, n)) in &flags {
-        r.lines.push(format!(
-            "  QA flags on {label} rows: {:.1}% flagged (n={n})",
-            pct(*f, *n)
-        ));
+        r.lines.push(format!("  QA flags on {label} rows: {:.1}% flagged (n={n})", pct(*f, *n)));
         r.put(format!("flags.rate.{label}"), pct(*f, *n));
     }
     r

@@ -58,11 +58,7 @@ pub struct FlagThresholds {
 
 impl Default for FlagThresholds {
     fn default() -> Self {
-        FlagThresholds {
-            strongly_negative: -0.5,
-            anger: 0.4,
-            worse_by: 0.3,
-        }
+        FlagThresholds { strongly_negative: -0.5, anger: 0.4, worse_by: 0.3 }
     }
 }
 
@@ -116,8 +112,7 @@ pub fn evaluate(input: &FlagInput, th: &FlagThresholds) -> Flags {
     if input.compound <= th.strongly_negative {
         reasons.push((FlagReason::StronglyNegative, input.most_negative));
         // Up to 15 more for how far below the threshold it is.
-        let depth =
-            (th.strongly_negative - input.compound) / (1.0 + th.strongly_negative).max(0.05);
+        let depth = (th.strongly_negative - input.compound) / (1.0 + th.strongly_negative).max(0.05);
         extra += 15.0 * depth.clamp(0.0, 1.0);
     }
     if input.anger.max(input.disgust) >= th.anger {
@@ -133,16 +128,8 @@ pub fn evaluate(input: &FlagInput, th: &FlagThresholds) -> Flags {
         reasons.push((FlagReason::EndedWorse, Some(span)));
     }
     reasons.sort_by_key(|(r, _)| *r);
-    let priority = if reasons.is_empty() {
-        0.0
-    } else {
-        reasons.iter().map(|(r, _)| r.weight()).sum::<f32>() + extra
-    };
-    Flags {
-        flagged: !reasons.is_empty(),
-        priority: priority.round().clamp(0.0, 100.0) as u8,
-        reasons,
-    }
+    let priority = if reasons.is_empty() { 0.0 } else { reasons.iter().map(|(r, _)| r.weight()).sum::<f32>() + extra };
+    Flags { flagged: !reasons.is_empty(), priority: priority.round().clamp(0.0, 100.0) as u8, reasons }
 }
 
 #[cfg(test)]
@@ -151,13 +138,7 @@ mod tests {
 
     #[test]
     fn calm_text_is_not_flagged() {
-        let f = evaluate(
-            &FlagInput {
-                compound: 0.4,
-                ..Default::default()
-            },
-            &FlagThresholds::default(),
-        );
+        let f = evaluate(&FlagInput { compound: 0.4, ..Default::default() }, &FlagThresholds::default());
         assert!(!f.flagged);
         assert_eq!(f.priority, 0);
     }
@@ -175,13 +156,7 @@ mod tests {
             },
             &th,
         );
-        let mild = evaluate(
-            &FlagInput {
-                compound: -0.55,
-                ..Default::default()
-            },
-            &th,
-        );
+        let mild = evaluate(&FlagInput { compound: -0.55, ..Default::default() }, &th);
         assert!(serious.flagged && mild.flagged);
         assert!(serious.priority > mild.priority);
         assert_eq!(serious.reasons[0].0, FlagReason::LegalThreat);
@@ -190,21 +165,9 @@ mod tests {
     #[test]
     fn ending_worse_needs_a_negative_end() {
         let th = FlagThresholds::default();
-        let worse = evaluate(
-            &FlagInput {
-                trajectory: Some((0.2, -0.5, (3, 9))),
-                ..Default::default()
-            },
-            &th,
-        );
+        let worse = evaluate(&FlagInput { trajectory: Some((0.2, -0.5, (3, 9))), ..Default::default() }, &th);
         assert_eq!(worse.reasons, vec![(FlagReason::EndedWorse, Some((3, 9)))]);
-        let calmer = evaluate(
-            &FlagInput {
-                trajectory: Some((0.8, 0.3, (3, 9))),
-                ..Default::default()
-            },
-            &th,
-        );
+        let calmer = evaluate(&FlagInput { trajectory: Some((0.8, 0.3, (3, 9))), ..Default::default() }, &th);
         assert!(!calmer.flagged);
     }
 }

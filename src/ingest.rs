@@ -115,12 +115,7 @@ pub struct IngestOptions {
 
 impl Default for IngestOptions {
     fn default() -> Self {
-        IngestOptions {
-            text_col: "text".into(),
-            id_col: "id".into(),
-            format: None,
-            batch_size: DEFAULT_BATCH_SIZE,
-        }
+        IngestOptions { text_col: "text".into(), id_col: "id".into(), format: None, batch_size: DEFAULT_BATCH_SIZE }
     }
 }
 
@@ -176,52 +171,34 @@ pub struct Plan {
 
 impl std::fmt::Debug for Plan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Plan")
-            .field("inputs", &self.sources.len())
-            .field("columns", &self.columns)
-            .finish()
+        f.debug_struct("Plan").field("inputs", &self.sources.len()).field("columns", &self.columns).finish()
     }
 }
 
 fn display_name(path: &Path) -> String {
-    if path == Path::new("-") {
-        "stdin".to_string()
-    } else {
-        path.display().to_string()
-    }
+    if path == Path::new("-") { "stdin".to_string() } else { path.display().to_string() }
 }
 
 /// Wraps a reader in a gzip decoder when it starts with the gzip magic bytes.
 fn maybe_gunzip(mut inner: BufReader<Box<dyn Read + Send>>) -> std::io::Result<Input> {
     let head = inner.fill_buf()?;
     if head.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(BufReader::with_capacity(
-            READ_BUFFER,
-            MultiGzDecoder::new(inner),
-        )))
+        Ok(Box::new(BufReader::with_capacity(READ_BUFFER, MultiGzDecoder::new(inner))))
     } else {
         Ok(Box::new(inner))
     }
 }
 
 fn open_path(path: &Path, name: &str) -> Result<Input, IngestError> {
-    let file = File::open(path).map_err(|source| IngestError::Open {
-        path: name.to_string(),
-        source,
-    })?;
+    let file = File::open(path).map_err(|source| IngestError::Open { path: name.to_string(), source })?;
     let boxed: Box<dyn Read + Send> = Box::new(file);
-    maybe_gunzip(BufReader::with_capacity(READ_BUFFER, boxed)).map_err(|source| IngestError::Open {
-        path: name.to_string(),
-        source,
-    })
+    maybe_gunzip(BufReader::with_capacity(READ_BUFFER, boxed))
+        .map_err(|source| IngestError::Open { path: name.to_string(), source })
 }
 
 /// Guesses a stdin format from its first bytes: `{` JSONL, `[` JSON, a tab in the first line TSV, a comma CSV.
 fn sniff(head: &[u8]) -> InputFormat {
-    let start = head
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .map_or(&[][..], |p| &head[p..]);
+    let start = head.iter().position(|b| !b.is_ascii_whitespace()).map_or(&[][..], |p| &head[p..]);
     let first_line = start.split(|&b| b == b'\n').next().unwrap_or(&[]);
     match start.first() {
         Some(b'{') => InputFormat::Jsonl,
@@ -236,9 +213,7 @@ fn delimited_reader(input: Input, format: InputFormat) -> csv::Reader<Input> {
     let mut b = csv::ReaderBuilder::new();
     // Records end at '\n' (a '\r' before it is trimmed from the last field): with the default CRLF terminator
     // csv-core miscounts line numbers on CRLF files, and error messages must name the right line.
-    b.has_headers(false)
-        .flexible(true)
-        .terminator(csv::Terminator::Any(b'\n'));
+    b.has_headers(false).flexible(true).terminator(csv::Terminator::Any(b'\n'));
     if format == InputFormat::Tsv {
         b.delimiter(b'\t').quoting(false);
     }
@@ -253,28 +228,19 @@ fn csv_io(e: csv::Error) -> std::io::Error {
 }
 
 /// Reads a CSV/TSV header, BOM removed; `None` for an empty input.
-fn read_header(
-    rdr: &mut csv::Reader<Input>,
-    name: &str,
-) -> Result<Option<Vec<String>>, IngestError> {
+fn read_header(rdr: &mut csv::Reader<Input>, name: &str) -> Result<Option<Vec<String>>, IngestError> {
     let mut rec = csv::ByteRecord::new();
-    let has = rdr
-        .read_byte_record(&mut rec)
-        .map_err(|e| IngestError::Read {
-            path: name.to_string(),
-            line: 1,
-            source: csv_io(e),
-        })?;
+    let has = rdr.read_byte_record(&mut rec).map_err(|e| IngestError::Read {
+        path: name.to_string(),
+        line: 1,
+        source: csv_io(e),
+    })?;
     Ok(has.then(|| {
         rec.iter()
             .enumerate()
             .map(|(i, f)| {
                 let s = String::from_utf8_lossy(f);
-                let s = if i == 0 {
-                    s.trim_start_matches('\u{feff}')
-                } else {
-                    &s
-                };
+                let s = if i == 0 { s.trim_start_matches('\u{feff}') } else { &s };
                 s.trim().to_string()
             })
             .collect()
@@ -296,10 +262,7 @@ pub fn plan(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Plan, IngestErro
     };
     for path in inputs {
         let name = display_name(path);
-        let open_err = |source| IngestError::Open {
-            path: name.clone(),
-            source,
-        };
+        let open_err = |source| IngestError::Open { path: name.clone(), source };
         let mut source = SourcePlan {
             name: name.clone(),
             path: Some(path.clone()),
@@ -312,8 +275,7 @@ pub fn plan(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Plan, IngestErro
         let mut stdin: Option<Input> = None;
         if path == Path::new("-") {
             let raw: Box<dyn Read + Send> = Box::new(std::io::stdin());
-            let mut input =
-                maybe_gunzip(BufReader::with_capacity(READ_BUFFER, raw)).map_err(open_err)?;
+            let mut input = maybe_gunzip(BufReader::with_capacity(READ_BUFFER, raw)).map_err(open_err)?;
             let head = input.fill_buf().map_err(open_err)?;
             source.format = opts.format.unwrap_or_else(|| sniff(head));
             if matches!(source.format, InputFormat::Json | InputFormat::Jsonl) {
@@ -324,10 +286,7 @@ pub fn plan(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Plan, IngestErro
                     line: 0,
                     source,
                 })?;
-                spool
-                    .flush()
-                    .and_then(|()| spool.rewind())
-                    .map_err(open_err)?;
+                spool.flush().and_then(|()| spool.rewind()).map_err(open_err)?;
                 source.path = Some(spool.path().to_path_buf());
                 source._spool = Some(spool);
             } else {
@@ -375,11 +334,7 @@ pub fn plan(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Plan, IngestErro
         }
         sources.push(source);
     }
-    Ok(Plan {
-        sources,
-        columns,
-        opts: opts.clone(),
-    })
+    Ok(Plan { sources, columns, opts: opts.clone() })
 }
 
 /// The keys of every JSON object in a JSONL or JSON input, in order of first appearance. Lines that do not parse
@@ -408,10 +363,7 @@ fn scan_json_keys(mut input: Input, format: InputFormat) -> Vec<String> {
         if input.take(MAX_JSON_DOCUMENT).read_to_end(&mut text).is_ok() {
             match serde_json::from_slice::<Value>(&text) {
                 Ok(Value::Object(obj)) => note(&obj),
-                Ok(Value::Array(items)) => items
-                    .iter()
-                    .filter_map(Value::as_object)
-                    .for_each(&mut note),
+                Ok(Value::Array(items)) => items.iter().filter_map(Value::as_object).for_each(&mut note),
                 _ => {}
             }
         }
@@ -454,10 +406,7 @@ pub struct Reader {
 
 impl std::fmt::Debug for Reader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Reader")
-            .field("plan", &self.plan)
-            .field("next_source", &self.next_source)
-            .finish()
+        f.debug_struct("Reader").field("plan", &self.plan).field("next_source", &self.next_source).finish()
     }
 }
 
@@ -465,20 +414,8 @@ impl Reader {
     /// A reader over the plan's inputs.
     #[must_use]
     pub fn new(plan: Plan) -> Self {
-        let col_index = plan
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.clone(), i))
-            .collect();
-        Reader {
-            plan,
-            next_source: 0,
-            current: None,
-            col_index,
-            damage: Vec::new(),
-            buf: Vec::new(),
-        }
+        let col_index = plan.columns.iter().enumerate().map(|(i, c)| (c.clone(), i)).collect();
+        Reader { plan, next_source: 0, current: None, col_index, damage: Vec::new(), buf: Vec::new() }
     }
 
     /// The passthrough columns.
@@ -532,10 +469,9 @@ impl Reader {
         let name = source.name.clone();
         let reopen = |s: &SourcePlan| match &s.path {
             Some(p) => open_path(p, &s.name),
-            None => Err(IngestError::Open {
-                path: s.name.clone(),
-                source: std::io::Error::other("stdin was already read"),
-            }),
+            None => {
+                Err(IngestError::Open { path: s.name.clone(), source: std::io::Error::other("stdin was already read") })
+            }
         };
         Ok(Some(match source.format {
             InputFormat::Csv | InputFormat::Tsv => {
@@ -556,53 +492,32 @@ impl Reader {
                 let col_map = header
                     .iter()
                     .enumerate()
-                    .map(|(k, h)| {
-                        if k == text_idx || Some(k) == id_idx {
-                            None
-                        } else {
-                            self.col_index.get(h).copied()
-                        }
-                    })
+                    .map(
+                        |(k, h)| {
+                            if k == text_idx || Some(k) == id_idx { None } else { self.col_index.get(h).copied() }
+                        },
+                    )
                     .collect();
-                Active::Delimited {
-                    rdr,
-                    col_map,
-                    header,
-                    text_idx,
-                    id_idx,
-                }
+                Active::Delimited { rdr, col_map, header, text_idx, id_idx }
             }
             InputFormat::Jsonl | InputFormat::Text => {
                 let input = match source.stdin_lines.take() {
                     Some(i) => i,
                     None => reopen(source)?,
                 };
-                Active::Lines {
-                    input,
-                    json: source.format == InputFormat::Jsonl,
-                    line: 0,
-                }
+                Active::Lines { input, json: source.format == InputFormat::Jsonl, line: 0 }
             }
             InputFormat::Json => {
                 let mut text = Vec::new();
                 let input = reopen(source)?;
-                input
-                    .take(MAX_JSON_DOCUMENT)
-                    .read_to_end(&mut text)
-                    .map_err(|e| IngestError::Read {
-                        path: name.clone(),
-                        line: 0,
-                        source: e,
-                    })?;
+                input.take(MAX_JSON_DOCUMENT).read_to_end(&mut text).map_err(|e| IngestError::Read {
+                    path: name.clone(),
+                    line: 0,
+                    source: e,
+                })?;
                 match serde_json::from_slice::<Value>(&text) {
-                    Ok(Value::Array(items)) => Active::Items {
-                        items: items.into_iter(),
-                        index: 0,
-                    },
-                    Ok(other) => Active::Items {
-                        items: vec![other].into_iter(),
-                        index: 0,
-                    },
+                    Ok(Value::Array(items)) => Active::Items { items: items.into_iter(), index: 0 },
+                    Ok(other) => Active::Items { items: vec![other].into_iter(), index: 0 },
                     Err(e) => {
                         let raw = String::from_utf8_lossy(&text).into_owned();
                         Active::BrokenDocument(Some((format!("invalid JSON: {e}"), raw)))
@@ -619,29 +534,17 @@ impl Reader {
         let opts = &self.plan.opts;
         let ncols = self.plan.columns.len();
         match active {
-            Active::Delimited {
-                rdr,
-                col_map,
-                header,
-                text_idx,
-                id_idx,
-            } => {
+            Active::Delimited { rdr, col_map, header, text_idx, id_idx } => {
                 let mut rec = csv::ByteRecord::new();
                 match rdr.read_byte_record(&mut rec) {
                     Ok(false) => None,
                     Ok(true) => {
                         let line = rec.position().map_or(0, csv::Position::line);
-                        Some(delimited_record(
-                            &rec, line, name, header, col_map, *text_idx, *id_idx, ncols,
-                        ))
+                        Some(delimited_record(&rec, line, name, header, col_map, *text_idx, *id_idx, ncols))
                     }
                     Err(e) => {
                         let line = e.position().map_or(0, csv::Position::line);
-                        self.damage.push(IngestError::Read {
-                            path: name.to_string(),
-                            line,
-                            source: csv_io(e),
-                        });
+                        self.damage.push(IngestError::Read { path: name.to_string(), line, source: csv_io(e) });
                         None
                     }
                 }
@@ -653,25 +556,15 @@ impl Reader {
                 let n = match read {
                     Ok(n) => n,
                     Err(source) => {
-                        self.damage.push(IngestError::Read {
-                            path: name.to_string(),
-                            line: *line - 1,
-                            source,
-                        });
+                        self.damage.push(IngestError::Read { path: name.to_string(), line: *line - 1, source });
                         // What was read of the broken line is kept, as a row with an error.
                         if self.buf.is_empty() {
                             return None;
                         }
                         let text = String::from_utf8_lossy(&self.buf).into_owned();
                         let id = format!("{name}:{line}");
-                        let error =
-                            Some(format!("line {line}: incomplete: the input broke off here"));
-                        let rec = Record {
-                            id,
-                            body: Body::Text(text),
-                            meta: vec![None; ncols],
-                            error,
-                        };
+                        let error = Some(format!("line {line}: incomplete: the input broke off here"));
+                        let rec = Record { id, body: Body::Text(text), meta: vec![None; ncols], error };
                         self.current = None;
                         return Some(rec);
                     }
@@ -684,14 +577,7 @@ impl Reader {
                     if bytes.iter().all(u8::is_ascii_whitespace) {
                         continue; // blank lines in JSONL are separators, not records
                     }
-                    return Some(json_line_record(
-                        bytes,
-                        *line,
-                        name,
-                        opts,
-                        &self.col_index,
-                        ncols,
-                    ));
+                    return Some(json_line_record(bytes, *line, name, opts, &self.col_index, ncols));
                 }
                 let (text, error) = decode(bytes, *line, "text");
                 return Some(Record {
@@ -706,9 +592,7 @@ impl Reader {
                 *index += 1;
                 let label = format!("item {index}");
                 Some(match item {
-                    Value::Object(obj) => {
-                        object_record(obj, *index, &label, name, opts, &self.col_index, ncols)
-                    }
+                    Value::Object(obj) => object_record(obj, *index, &label, name, opts, &self.col_index, ncols),
                     other => Record {
                         id: format!("{name}:{index}"),
                         body: Body::Text(other.to_string()),
@@ -741,10 +625,7 @@ fn decode(bytes: &[u8], line: u64, column: &str) -> (String, Option<String>) {
         Ok(s) => (s.to_string(), None),
         Err(e) => (
             String::from_utf8_lossy(bytes).into_owned(),
-            Some(format!(
-                "line {line}: invalid UTF-8 in {column} at byte {}",
-                e.valid_up_to()
-            )),
+            Some(format!("line {line}: invalid UTF-8 in {column} at byte {}", e.valid_up_to())),
         ),
     }
 }
@@ -766,11 +647,7 @@ fn delimited_record(
     let mut id = None;
     let last = rec.len().saturating_sub(1);
     for (k, field) in rec.iter().enumerate().take(header.len()) {
-        let field = if k == last {
-            field.strip_suffix(b"\r").unwrap_or(field)
-        } else {
-            field
-        };
+        let field = if k == last { field.strip_suffix(b"\r").unwrap_or(field) } else { field };
         let (value, err) = decode(field, line, &format!("column '{}'", header[k]));
         errors.extend(err);
         if k == text_idx {
@@ -782,11 +659,7 @@ fn delimited_record(
         }
     }
     if rec.len() != header.len() {
-        let mut msg = format!(
-            "line {line}: {} fields, the header has {}",
-            rec.len(),
-            header.len()
-        );
+        let mut msg = format!("line {line}: {} fields, the header has {}", rec.len(), header.len());
         if rec.len() > header.len() {
             let extra: Vec<String> = rec
                 .iter()
@@ -824,15 +697,7 @@ fn json_line_record(
         return failed(raw, e);
     }
     match serde_json::from_str::<Value>(&raw) {
-        Ok(Value::Object(obj)) => object_record(
-            obj,
-            line,
-            &format!("line {line}"),
-            name,
-            opts,
-            col_index,
-            ncols,
-        ),
+        Ok(Value::Object(obj)) => object_record(obj, line, &format!("line {line}"), name, opts, col_index, ncols),
         Ok(_) => failed(raw, format!("line {line}: not a JSON object")),
         Err(e) => failed(raw, format!("line {line}: invalid JSON: {e}")),
     }
@@ -878,18 +743,10 @@ fn object_record(
         (None, Some(turns)) => (Body::Turns(turns), None),
         (None, None) => (
             Body::Text(String::new()),
-            Some(format!(
-                "{label}: no '{}' field and no turns or messages array",
-                opts.text_col
-            )),
+            Some(format!("{label}: no '{}' field and no turns or messages array", opts.text_col)),
         ),
     };
-    Record {
-        id: id.unwrap_or_else(|| format!("{name}:{n}")),
-        body,
-        meta,
-        error,
-    }
+    Record { id: id.unwrap_or_else(|| format!("{name}:{n}")), body, meta, error }
 }
 
 #[cfg(test)]
@@ -919,11 +776,8 @@ mod tests {
     #[test]
     fn csv_columns_ids_and_ragged_rows() {
         let dir = tempfile::tempdir().unwrap();
-        let p = write(
-            &dir,
-            "a.csv",
-            b"\xEF\xBB\xBFid,channel,text\r\n1,chat,\"ahoj, jak\"\r\n2,phone\r\n,app,x,extra\r\n",
-        );
+        let p =
+            write(&dir, "a.csv", b"\xEF\xBB\xBFid,channel,text\r\n1,chat,\"ahoj, jak\"\r\n2,phone\r\n,app,x,extra\r\n");
         let (cols, recs, damage) = read_all(&p, &IngestOptions::default());
         assert_eq!(cols, vec!["channel"]);
         assert_eq!(damage, 0);
@@ -931,34 +785,17 @@ mod tests {
         assert_eq!(recs[0].id, "1");
         assert_eq!(recs[0].body, Body::Text("ahoj, jak".into()));
         assert_eq!(recs[0].meta, vec![Some("chat".into())]);
-        assert!(
-            recs[1]
-                .error
-                .as_ref()
-                .unwrap()
-                .contains("2 fields, the header has 3")
-        );
+        assert!(recs[1].error.as_ref().unwrap().contains("2 fields, the header has 3"));
         assert_eq!(recs[2].id, format!("{p}:4"));
-        assert!(
-            recs[2]
-                .error
-                .as_ref()
-                .unwrap()
-                .contains("extra fields: extra")
-        );
+        assert!(recs[2].error.as_ref().unwrap().contains("extra fields: extra"));
     }
 
     #[test]
     fn missing_text_column_is_an_error_naming_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let p = write(&dir, "b.csv", b"id,comment\n1,x\n");
-        let err = plan(&[PathBuf::from(&p)], &IngestOptions::default())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("b.csv") && err.contains("no text column 'text'"),
-            "{err}"
-        );
+        let err = plan(&[PathBuf::from(&p)], &IngestOptions::default()).unwrap_err().to_string();
+        assert!(err.contains("b.csv") && err.contains("no text column 'text'"), "{err}");
     }
 
     #[test]
@@ -975,13 +812,7 @@ mod tests {
         assert_eq!(recs[0].meta, vec![Some("5".into()), None]);
         assert!(matches!(recs[1].body, Body::Turns(ref t) if t.len() == 1));
         assert_eq!(recs[1].meta, vec![None, Some("A1".into())]);
-        assert!(
-            recs[2]
-                .error
-                .as_ref()
-                .unwrap()
-                .starts_with("line 4: invalid JSON")
-        );
+        assert!(recs[2].error.as_ref().unwrap().starts_with("line 4: invalid JSON"));
     }
 
     #[test]
@@ -1013,21 +844,11 @@ mod tests {
     #[test]
     fn json_document_array_and_malformed() {
         let dir = tempfile::tempdir().unwrap();
-        let p = write(
-            &dir,
-            "f.json",
-            br#"[{"id":"t1","turns":[]},{"id":"t2","text":"x","lang":"cs"},3]"#,
-        );
+        let p = write(&dir, "f.json", br#"[{"id":"t1","turns":[]},{"id":"t2","text":"x","lang":"cs"},3]"#);
         let (cols, recs, _) = read_all(&p, &IngestOptions::default());
         assert_eq!(cols, vec!["lang"]);
         assert_eq!(recs.len(), 3);
-        assert!(
-            recs[2]
-                .error
-                .as_ref()
-                .unwrap()
-                .contains("not a JSON object")
-        );
+        assert!(recs[2].error.as_ref().unwrap().contains("not a JSON object"));
         let q = write(&dir, "g.json", b"{\"id\": ");
         let (_, recs, _) = read_all(&q, &IngestOptions::default());
         assert_eq!(recs.len(), 1);

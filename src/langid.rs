@@ -1,57 +1,94 @@
-//! Language identification: [`LangId::detect`] combines cues the project writes itself — letters unique to one
-//! language (ř ů ě / ä ô ĺ ľ ŕ / ł ą ę ś ź ż ń ć) and the languages' frequent function words, matched folded so
-//! that text typed without diacritics still counts — with whatlang's trigram scores restricted to Czech, Polish,
-//! Slovak and English. When the cues alone are decisive, whatlang is skipped.
+//! Language identification: [`LangId::detect`] adds up evidence the project writes itself and whatlang's
+//! trigram vote (restricted to Czech, Polish, Slovak and English):
+//!
+//! - **function words** (`lexicons/<lang>/function_words.tsv`): a word as written ("čo" is Slovak) or, for a word
+//!   typed without diacritics, folded ("co" may be Czech "co" or Slovak "čo");
+//! - **cues** (`lexicons/<lang>/cues.tsv`): letters unique to one language (ř ů ě / ä ô ĺ ľ ŕ / ł ą ę ś ź ż ń ć)
+//!   and spelling patterns of folded words (Polish sz/cz/rz/w and -ego, Slovak -ov and ie/ia/iu, Czech js- and
+//!   inner ou, English th/wh/-ing), so text typed without diacritics still carries signal;
+//! - **vocabulary**: the words of each language's sentiment lexicon;
+//! - **whatlang**, consulted only when the project's own evidence is not decisive (a fast path that also keeps
+//!   the stage cheap).
+//!
+//! The winner is the language with most points; `lang_confidence` grows with its margin over the runner-up and is
+//! calibrated on labelled data (see ARCHITECTURE.md). A text with no words, or whose evidence ties, is `und`. A
+//! text mixing Czech and Slovak gets the language with more evidence, which for real mixed feedback is the one most
+//! of its words are written in.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use crate::lang::Lang;
-use crate::lexicon::LangLexicon;
+use crate::lexicon::{LangLexicon, LexiconError, data_lines, format_error};
+use crate::normalize::fold;
 use crate::tokenize::{Doc, TokenKind};
 
-/// Weight of one occurrence of a letter unique to a language.
-const UNIQUE_LETTER: f32 = 1.5;
-/// Weight of a word found in a language's sentiment lexicon (shared among the languages that have it).
+/// Points for a function word found in one language only; shared words split [`SHARED_WORD`] points.
+const DISTINCT_WORD: f32 = 1.5;
+const SHARED_WORD: f32 = 1.0;
+/// Points for a sentiment-lexicon word of one language only, and for one shared (split among them).
+const DISTINCT_LEXICON_WORD: f32 = 1.0;
 const LEXICON_WORD: f32 = 0.5;
-/// Weight of whatlang's vote: a base, plus this much times its confidence.
-const WHATLANG_BASE: f32 = 0.6;
-const WHATLANG_WEIGHT: f32 = 2.5;
-/// Cue scores at which whatlang is not consulted: a clear winner, no rival.
+/// Letter cues count at most this many times per word.
+const MAX_LETTERS_PER_WORD: usize = 2;
+/// whatlang's vote: a base plus its confidence times this.
+const WHATLANG_BASE: f32 = 0.5;
+const WHATLANG_WEIGHT: f32 = 2.0;
+/// Share of whatlang's vote for cs/pl/sk that counts on text without any non-ASCII character.
+const ASCII_SLAVIC_WHATLANG: f32 = 0.3;
+/// Own evidence is decisive (whatlang is skipped) when the leader has this many points and this lead.
 const FAST_PATH_MIN: f32 = 4.0;
-/// Below this total signal the text is `und`.
-const MIN_SIGNAL: f32 = 0.5;
+const FAST_PATH_LEAD: f32 = 3.0;
+/// Confidence = 1 − e^(−margin / CONFIDENCE_SCALE), margin = leader's points minus the runner-up's.
+const CONFIDENCE_SCALE: f32 = 2.0;
 
 /// A language decision with its confidence.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LangGuess {
     /// The language, `Und` when the text carries no usable signal.
     pub lang: Lang,
-    /// 0..1: the winner's share of the margin over the runner-up.
+    /// 0..1, growing with the winner's margin over the runner-up.
     pub confidence: f32,
 }
 
-/// The language identifier: function-word table and whatlang detector, built once.
+/// The points each language collected, for `hlas explain`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LangEvidence {
+    /// Points per language in [`Lang::KNOWN`] order.
+    pub scores: [f32; 4],
+    /// whatlang's vote, when it was consulted.
+    pub whatlang: Option<(Lang, f32)>,
+}
+
+/// A spelling cue.
+#[derive(Clone, Debug, PartialEq)]
+enum CueKind {
+    Prefix,
+    Suffix,
+    Infix,
+    Contains,
+}
+
+/// The language identifier, built once from the lexicons.
 pub struct LangId {
-    /// Folded function word → bit mask of the known languages that list it (bit = index in [`Lang::KNOWN`]).
-    words: HashMap<String, u8>,
-    /// Folded single-word sentiment term → bit mask of the languages whose lexicon has it.
-    vocabulary: HashMap<String, u8>,
+    /// Function word as written (lower case) → bit mask of languages (bit = index in [`Lang::KNOWN`]).
+    exact: HashMap<String, u8>,
+    /// Function word folded → bit mask: used for words typed without diacritics.
+    folded: HashMap<String, u8>,
+    /// Sentiment-lexicon word, as written and folded → bit mask.
+    vocabulary_exact: HashMap<String, u8>,
+    vocabulary_folded: HashMap<String, u8>,
+    /// Letter cues: character → (language index, points).
+    letters: HashMap<char, Vec<(usize, f32)>>,
+    /// Pattern cues: (kind, pattern, language index, points). An ASCII pattern is matched on the folded word, one
+    /// with diacritics (`ní`, `ť`) on the word as written, lower-cased.
+    patterns: Vec<(CueKind, String, usize, f32)>,
     detector: whatlang::Detector,
 }
 
 impl std::fmt::Debug for LangId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "LangId({} function words)", self.words.len())
-    }
-}
-
-fn unique_letter(c: char) -> Option<Lang> {
-    match c {
-        'ř' | 'ů' | 'ě' | 'Ř' | 'Ů' | 'Ě' => Some(Lang::Cs),
-        'ä' | 'ô' | 'ĺ' | 'ľ' | 'ŕ' | 'Ä' | 'Ô' | 'Ĺ' | 'Ľ' | 'Ŕ' => Some(Lang::Sk),
-        'ł' | 'ą' | 'ę' | 'ś' | 'ź' | 'ż' | 'ń' | 'ć' | 'Ł' | 'Ą' | 'Ę' | 'Ś' | 'Ź' | 'Ż' | 'Ń'
-        | 'Ć' => Some(Lang::Pl),
-        _ => None,
+        write!(f, "LangId({} function words, {} cues)", self.exact.len(), self.patterns.len() + self.letters.len())
     }
 }
 
@@ -59,71 +96,138 @@ fn known_index(lang: Lang) -> usize {
     Lang::KNOWN.iter().position(|l| *l == lang).unwrap_or(0)
 }
 
+fn add_mask(map: &mut HashMap<String, u8>, key: String, bit: u8) {
+    *map.entry(key).or_default() |= bit;
+}
+
+/// Adds `points` to each language in `mask`, split evenly.
+fn credit(scores: &mut [f32; 4], mask: u8, points: f32) {
+    let share = points / mask.count_ones().max(1) as f32;
+    for (i, s) in scores.iter_mut().enumerate() {
+        if mask & (1 << i) != 0 {
+            *s += share;
+        }
+    }
+}
+
 impl LangId {
-    /// Builds the identifier from the languages' function words.
-    #[must_use]
-    pub fn new(langs: &[LangLexicon]) -> Self {
-        let mut words: HashMap<String, u8> = HashMap::new();
-        let mut vocabulary: HashMap<String, u8> = HashMap::new();
+    /// Builds the identifier from the languages' function words, lexicons and cue files (`(path, text)` per
+    /// language, in [`Lang::KNOWN`] order).
+    ///
+    /// # Errors
+    /// A malformed cue line, named by file and line.
+    pub fn new(langs: &[LangLexicon], cues: &[(std::path::PathBuf, String)]) -> Result<Self, LexiconError> {
+        let mut id = LangId {
+            exact: HashMap::new(),
+            folded: HashMap::new(),
+            vocabulary_exact: HashMap::new(),
+            vocabulary_folded: HashMap::new(),
+            letters: HashMap::new(),
+            patterns: Vec::new(),
+            detector: whatlang::Detector::with_allowlist(vec![
+                whatlang::Lang::Ces,
+                whatlang::Lang::Pol,
+                whatlang::Lang::Slk,
+                whatlang::Lang::Eng,
+            ]),
+        };
         for lex in langs.iter().filter(|l| l.lang != Lang::Und) {
             let bit = 1u8 << known_index(lex.lang);
-            for w in lex.function_words() {
-                *words.entry(w.to_string()).or_default() |= bit;
+            for w in lex.function_words_as_written() {
+                add_mask(&mut id.exact, w.to_lowercase(), bit);
+                add_mask(&mut id.folded, fold(w), bit);
             }
-            for w in lex.single_word_terms() {
-                *vocabulary.entry(w).or_default() |= bit;
+            for w in lex.single_word_terms_as_written() {
+                add_mask(&mut id.vocabulary_exact, w.to_lowercase(), bit);
+                add_mask(&mut id.vocabulary_folded, fold(w), bit);
             }
         }
-        let detector = whatlang::Detector::with_allowlist(vec![
-            whatlang::Lang::Ces,
-            whatlang::Lang::Pol,
-            whatlang::Lang::Slk,
-            whatlang::Lang::Eng,
-        ]);
-        LangId {
-            words,
-            vocabulary,
-            detector,
+        for (i, (path, text)) in cues.iter().enumerate() {
+            id.add_cues(i, path, text)?;
         }
+        Ok(id)
+    }
+
+    fn add_cues(&mut self, lang: usize, path: &Path, text: &str) -> Result<(), LexiconError> {
+        for dl in data_lines(text) {
+            let [kind, pattern, weight] = dl.cols.as_slice() else {
+                return Err(format_error(path, dl.line, "expected kind<TAB>pattern<TAB>weight"));
+            };
+            let weight: f32 = weight
+                .parse()
+                .ok()
+                .filter(|w: &f32| (0.0..=10.0).contains(w))
+                .ok_or_else(|| format_error(path, dl.line, "weight must be a number in 0..10"))?;
+            let kind = match *kind {
+                "letter" => {
+                    let mut chars = pattern.chars();
+                    let (Some(c), None) = (chars.next(), chars.next()) else {
+                        return Err(format_error(path, dl.line, "a letter cue is one character"));
+                    };
+                    for variant in c.to_lowercase().chain(c.to_uppercase()) {
+                        self.letters.entry(variant).or_default().push((lang, weight));
+                    }
+                    continue;
+                }
+                "prefix" => CueKind::Prefix,
+                "suffix" => CueKind::Suffix,
+                "infix" => CueKind::Infix,
+                "contains" => CueKind::Contains,
+                other => {
+                    return Err(format_error(
+                        path,
+                        dl.line,
+                        &format!("unknown cue kind '{other}' (letter, prefix, suffix, infix, contains)"),
+                    ));
+                }
+            };
+            let pattern = if pattern.is_ascii() { fold(pattern) } else { pattern.to_lowercase() };
+            if pattern.is_empty() {
+                return Err(format_error(path, dl.line, "empty pattern"));
+            }
+            self.patterns.push((kind, pattern, lang, weight));
+        }
+        Ok(())
     }
 
     /// Detects the language of a tokenised text.
     #[must_use]
     pub fn detect(&self, doc: &Doc) -> LangGuess {
-        let mut scores = [0.0f32; 4];
-        for c in doc.text.chars() {
-            if let Some(l) = unique_letter(c) {
-                scores[known_index(l)] += UNIQUE_LETTER;
-            }
-        }
+        self.detect_with_evidence(doc).0
+    }
+
+    /// Detects the language and returns the points behind the decision.
+    #[must_use]
+    pub fn detect_with_evidence(&self, doc: &Doc) -> (LangGuess, LangEvidence) {
+        let mut ev = LangEvidence::default();
+        let scores = &mut ev.scores;
         let mut words = 0;
+        let mut lower = String::new();
         for t in doc.tokens.iter().filter(|t| t.kind == TokenKind::Word) {
             words += 1;
+            let surface = doc.surface(t);
             let folded = doc.folded(t);
-            let (mask, weight) = match self.words.get(folded) {
-                Some(&m) => (m, 1.0),
-                None => (
-                    self.vocabulary.get(folded).copied().unwrap_or(0),
-                    LEXICON_WORD,
-                ),
-            };
-            if mask != 0 {
-                let share = weight / mask.count_ones() as f32;
-                for (i, s) in scores.iter_mut().enumerate() {
-                    if mask & (1 << i) != 0 {
-                        *s += share;
-                    }
+            lower.clear();
+            lower.extend(surface.chars().flat_map(char::to_lowercase));
+            let as_written = lower.len() != folded.len() || lower != folded;
+            // A word with diacritics is looked up as written; one without may be any language typed plainly.
+            let fw = if as_written { self.exact.get(&lower) } else { self.folded.get(folded) };
+            if let Some(&mask) = fw {
+                credit(scores, mask, if mask.count_ones() == 1 { DISTINCT_WORD } else { SHARED_WORD });
+            } else {
+                let vocab = if as_written { self.vocabulary_exact.get(&lower) } else { None }
+                    .or_else(|| self.vocabulary_folded.get(folded));
+                if let Some(&mask) = vocab {
+                    credit(scores, mask, if mask.count_ones() == 1 { DISTINCT_LEXICON_WORD } else { LEXICON_WORD });
                 }
             }
+            self.score_spelling(surface, folded, &lower, scores);
         }
         if words == 0 {
-            return LangGuess {
-                lang: Lang::Und,
-                confidence: 0.0,
-            };
+            return (LangGuess { lang: Lang::Und, confidence: 0.0 }, ev);
         }
-        let (best, second) = top_two(&scores);
-        let decisive = scores[best] >= FAST_PATH_MIN && scores[second] * 4.0 <= scores[best];
+        let (best, second) = top_two(scores);
+        let decisive = scores[best] >= FAST_PATH_MIN && scores[best] - scores[second] >= FAST_PATH_LEAD;
         if !decisive && let Some(info) = self.detector.detect(doc.text) {
             let l = match info.lang() {
                 whatlang::Lang::Ces => Lang::Cs,
@@ -131,24 +235,67 @@ impl LangId {
                 whatlang::Lang::Slk => Lang::Sk,
                 _ => Lang::En,
             };
-            scores[known_index(l)] += WHATLANG_BASE + WHATLANG_WEIGHT * info.confidence() as f32;
+            let mut points = WHATLANG_BASE + WHATLANG_WEIGHT * info.confidence() as f32;
+            // whatlang's Czech, Slovak and Polish models expect diacritics: on text typed without them its vote
+            // for those languages is weak evidence (its English vote is not affected).
+            if l != Lang::En && doc.text.is_ascii() {
+                points *= ASCII_SLAVIC_WHATLANG;
+            }
+            scores[known_index(l)] += points;
+            ev.whatlang = Some((l, points));
         }
-        let total: f32 = scores.iter().sum();
-        let (best, second) = top_two(&scores);
-        if total < MIN_SIGNAL || scores[best] == scores[second] {
-            return LangGuess {
-                lang: Lang::Und,
-                confidence: 0.0,
-            };
+        let (best, second) = top_two(&ev.scores);
+        let margin = ev.scores[best] - ev.scores[second];
+        if margin <= 0.0 {
+            return (LangGuess { lang: Lang::Und, confidence: 0.0 }, ev);
         }
-        let margin = (scores[best] - scores[second]) / scores[best];
-        // More evidence makes the same margin more trustworthy.
-        let weight = total / (total + 2.0);
-        LangGuess {
-            lang: Lang::KNOWN[best],
-            confidence: (margin * weight).clamp(0.0, 1.0),
+        let confidence = 1.0 - (-margin / CONFIDENCE_SCALE).exp();
+        (LangGuess { lang: Lang::KNOWN[best], confidence }, ev)
+    }
+
+    /// Letter cues on the word as written, pattern cues on its folded form.
+    fn score_spelling(&self, surface: &str, folded: &str, lower: &str, scores: &mut [f32; 4]) {
+        let mut letters = [0usize; 4];
+        for c in surface.chars() {
+            if let Some(cues) = self.letters.get(&c) {
+                for &(lang, w) in cues {
+                    if letters[lang] < MAX_LETTERS_PER_WORD {
+                        letters[lang] += 1;
+                        scores[lang] += w;
+                    }
+                }
+            }
+        }
+        // One prefix and one suffix cue per language (the strongest), every infix and contains cue.
+        let mut best_prefix = [0.0f32; 4];
+        let mut best_suffix = [0.0f32; 4];
+        for (kind, pattern, lang, w) in &self.patterns {
+            let p = pattern.as_str();
+            let word = if p.is_ascii() { folded } else { lower };
+            match kind {
+                CueKind::Prefix if word.len() > p.len() && word.starts_with(p) => {
+                    best_prefix[*lang] = best_prefix[*lang].max(*w);
+                }
+                CueKind::Suffix if word.len() > p.len() + 1 && word.ends_with(p) => {
+                    best_suffix[*lang] = best_suffix[*lang].max(*w);
+                }
+                CueKind::Infix if inner(word).contains(p) => scores[*lang] += w,
+                CueKind::Contains if word.contains(p) => scores[*lang] += w,
+                _ => {}
+            }
+        }
+        for i in 0..4 {
+            scores[i] += best_prefix[i] + best_suffix[i];
         }
     }
+}
+
+/// The word without its first and last characters (sliced on char boundaries), for infix cues.
+fn inner(word: &str) -> &str {
+    let mut chars = word.char_indices();
+    let start = chars.next().map_or(0, |(_, c)| c.len_utf8());
+    let end = chars.next_back().map_or(start, |(i, _)| i);
+    word.get(start..end.max(start)).unwrap_or("")
 }
 
 fn top_two(scores: &[f32; 4]) -> (usize, usize) {
@@ -169,38 +316,28 @@ mod tests {
 
     #[test]
     fn sentences_in_each_language() {
-        assert_eq!(
-            detect("Čekal jsem na lince čtyřicet minut a nikdo mi nepomohl."),
-            Lang::Cs
-        );
-        assert_eq!(
-            detect("Czekałem czterdzieści minut i nikt mi nie pomógł."),
-            Lang::Pl
-        );
-        assert_eq!(
-            detect("Čakal som štyridsať minút a nikto mi nepomohol, je to hrozné."),
-            Lang::Sk
-        );
-        assert_eq!(
-            detect("I waited forty minutes and nobody helped me."),
-            Lang::En
-        );
+        assert_eq!(detect("Čekal jsem na lince čtyřicet minut a nikdo mi nepomohl."), Lang::Cs);
+        assert_eq!(detect("Czekałem czterdzieści minut i nikt mi nie pomógł."), Lang::Pl);
+        assert_eq!(detect("Čakal som štyridsať minút a nikto mi nepomohol, je to hrozné."), Lang::Sk);
+        assert_eq!(detect("I waited forty minutes and nobody helped me."), Lang::En);
     }
 
     #[test]
     fn without_diacritics() {
-        assert_eq!(
-            detect("cekal jsem hodinu a jeste to neni vyresene"),
-            Lang::Cs
-        );
-        assert_eq!(
-            detect("cakal som hodinu a este to nie je vyriesene"),
-            Lang::Sk
-        );
-        assert_eq!(
-            detect("czekalem godzine i nadal nic nie jest zalatwione"),
-            Lang::Pl
-        );
+        assert_eq!(detect("cekal jsem hodinu a jeste to neni vyresene"), Lang::Cs);
+        assert_eq!(detect("cakal som hodinu a este to nie je vyriesene"), Lang::Sk);
+        assert_eq!(detect("czekalem godzine i nadal nic nie jest zalatwione"), Lang::Pl);
+        assert_eq!(detect("diky zmene tarifu byla faktura vyssi, takze jsem volal"), Lang::Cs);
+    }
+
+    #[test]
+    fn short_texts_and_capitals() {
+        assert_eq!(detect("nefunguje to"), Lang::Cs);
+        assert_eq!(detect("super, děkuji"), Lang::Cs);
+        assert_eq!(detect("NIE DZIAŁA"), Lang::Pl);
+        assert_eq!(detect("ďakujem pekne"), Lang::Sk);
+        assert_eq!(detect("thank you"), Lang::En);
+        assert_eq!(detect("čo sa deje"), Lang::Sk, "čo is Slovak as written");
     }
 
     #[test]
@@ -208,5 +345,10 @@ mod tests {
         assert_eq!(detect("12345 !!!"), Lang::Und);
         assert_eq!(detect("😀😀"), Lang::Und);
         assert_eq!(detect(""), Lang::Und);
+    }
+
+    #[test]
+    fn mixed_czech_and_slovak_goes_to_the_majority() {
+        assert_eq!(detect("Som veľmi spokojný, ďakujem, ale jsem trochu zklamaný"), Lang::Sk);
     }
 }

@@ -24,98 +24,33 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("emoji.tsv", include_str!("../lexicons/emoji.tsv")),
     ("themes.tsv", include_str!("../lexicons/themes.tsv")),
     ("speakers.tsv", include_str!("../lexicons/speakers.tsv")),
-    (
-        "cs/sentiment.tsv",
-        include_str!("../lexicons/cs/sentiment.tsv"),
-    ),
-    (
-        "cs/negators.tsv",
-        include_str!("../lexicons/cs/negators.tsv"),
-    ),
-    (
-        "cs/intensifiers.tsv",
-        include_str!("../lexicons/cs/intensifiers.tsv"),
-    ),
-    (
-        "cs/contrast.tsv",
-        include_str!("../lexicons/cs/contrast.tsv"),
-    ),
-    (
-        "cs/function_words.tsv",
-        include_str!("../lexicons/cs/function_words.tsv"),
-    ),
-    (
-        "cs/suffixes.tsv",
-        include_str!("../lexicons/cs/suffixes.tsv"),
-    ),
-    (
-        "pl/sentiment.tsv",
-        include_str!("../lexicons/pl/sentiment.tsv"),
-    ),
-    (
-        "pl/negators.tsv",
-        include_str!("../lexicons/pl/negators.tsv"),
-    ),
-    (
-        "pl/intensifiers.tsv",
-        include_str!("../lexicons/pl/intensifiers.tsv"),
-    ),
-    (
-        "pl/contrast.tsv",
-        include_str!("../lexicons/pl/contrast.tsv"),
-    ),
-    (
-        "pl/function_words.tsv",
-        include_str!("../lexicons/pl/function_words.tsv"),
-    ),
-    (
-        "pl/suffixes.tsv",
-        include_str!("../lexicons/pl/suffixes.tsv"),
-    ),
-    (
-        "sk/sentiment.tsv",
-        include_str!("../lexicons/sk/sentiment.tsv"),
-    ),
-    (
-        "sk/negators.tsv",
-        include_str!("../lexicons/sk/negators.tsv"),
-    ),
-    (
-        "sk/intensifiers.tsv",
-        include_str!("../lexicons/sk/intensifiers.tsv"),
-    ),
-    (
-        "sk/contrast.tsv",
-        include_str!("../lexicons/sk/contrast.tsv"),
-    ),
-    (
-        "sk/function_words.tsv",
-        include_str!("../lexicons/sk/function_words.tsv"),
-    ),
-    (
-        "sk/suffixes.tsv",
-        include_str!("../lexicons/sk/suffixes.tsv"),
-    ),
-    (
-        "en/sentiment.tsv",
-        include_str!("../lexicons/en/sentiment.tsv"),
-    ),
-    (
-        "en/negators.tsv",
-        include_str!("../lexicons/en/negators.tsv"),
-    ),
-    (
-        "en/intensifiers.tsv",
-        include_str!("../lexicons/en/intensifiers.tsv"),
-    ),
-    (
-        "en/contrast.tsv",
-        include_str!("../lexicons/en/contrast.tsv"),
-    ),
-    (
-        "en/function_words.tsv",
-        include_str!("../lexicons/en/function_words.tsv"),
-    ),
+    ("cs/sentiment.tsv", include_str!("../lexicons/cs/sentiment.tsv")),
+    ("cs/negators.tsv", include_str!("../lexicons/cs/negators.tsv")),
+    ("cs/intensifiers.tsv", include_str!("../lexicons/cs/intensifiers.tsv")),
+    ("cs/contrast.tsv", include_str!("../lexicons/cs/contrast.tsv")),
+    ("cs/function_words.tsv", include_str!("../lexicons/cs/function_words.tsv")),
+    ("cs/cues.tsv", include_str!("../lexicons/cs/cues.tsv")),
+    ("cs/suffixes.tsv", include_str!("../lexicons/cs/suffixes.tsv")),
+    ("pl/sentiment.tsv", include_str!("../lexicons/pl/sentiment.tsv")),
+    ("pl/negators.tsv", include_str!("../lexicons/pl/negators.tsv")),
+    ("pl/intensifiers.tsv", include_str!("../lexicons/pl/intensifiers.tsv")),
+    ("pl/contrast.tsv", include_str!("../lexicons/pl/contrast.tsv")),
+    ("pl/function_words.tsv", include_str!("../lexicons/pl/function_words.tsv")),
+    ("pl/cues.tsv", include_str!("../lexicons/pl/cues.tsv")),
+    ("pl/suffixes.tsv", include_str!("../lexicons/pl/suffixes.tsv")),
+    ("sk/sentiment.tsv", include_str!("../lexicons/sk/sentiment.tsv")),
+    ("sk/negators.tsv", include_str!("../lexicons/sk/negators.tsv")),
+    ("sk/intensifiers.tsv", include_str!("../lexicons/sk/intensifiers.tsv")),
+    ("sk/contrast.tsv", include_str!("../lexicons/sk/contrast.tsv")),
+    ("sk/function_words.tsv", include_str!("../lexicons/sk/function_words.tsv")),
+    ("sk/cues.tsv", include_str!("../lexicons/sk/cues.tsv")),
+    ("sk/suffixes.tsv", include_str!("../lexicons/sk/suffixes.tsv")),
+    ("en/sentiment.tsv", include_str!("../lexicons/en/sentiment.tsv")),
+    ("en/negators.tsv", include_str!("../lexicons/en/negators.tsv")),
+    ("en/intensifiers.tsv", include_str!("../lexicons/en/intensifiers.tsv")),
+    ("en/contrast.tsv", include_str!("../lexicons/en/contrast.tsv")),
+    ("en/function_words.tsv", include_str!("../lexicons/en/function_words.tsv")),
+    ("en/cues.tsv", include_str!("../lexicons/en/cues.tsv")),
 ];
 
 /// An error in a lexicon or taxonomy file: which file, which line, what is wrong.
@@ -157,10 +92,7 @@ impl LexiconSource {
     fn read(&self, rel: &str) -> Result<(PathBuf, String), LexiconError> {
         match self {
             LexiconSource::Embedded => {
-                let text = EMBEDDED
-                    .iter()
-                    .find(|(p, _)| *p == rel)
-                    .map_or("", |(_, t)| t);
+                let text = EMBEDDED.iter().find(|(p, _)| *p == rel).map_or("", |(_, t)| t);
                 Ok((Path::new("lexicons").join(rel), text.to_string()))
             }
             LexiconSource::Dir(dir) => {
@@ -187,10 +119,7 @@ pub(crate) fn data_lines(text: &str) -> impl Iterator<Item = DataLine<'_>> {
         if l.trim().is_empty() || l.trim_start().starts_with('#') {
             return None;
         }
-        Some(DataLine {
-            line: i + 1,
-            cols: l.split('\t').map(str::trim).collect(),
-        })
+        Some(DataLine { line: i + 1, cols: l.split('\t').map(str::trim).collect() })
     })
 }
 
@@ -240,6 +169,8 @@ pub struct LangLexicon {
     intensifiers: HashMap<String, f32>,
     contrast: HashSet<String>,
     function_words: HashSet<String>,
+    /// The function words as written in the file (language ID looks words with diacritics up as written).
+    function_words_written: Vec<String>,
     /// Terms that folded and stemmed to a key already taken (the first entry wins); checked by the lexicon lint.
     pub collisions: Vec<(String, String)>,
 }
@@ -258,6 +189,7 @@ impl LangLexicon {
             intensifiers: HashMap::new(),
             contrast: HashSet::new(),
             function_words: HashSet::new(),
+            function_words_written: Vec::new(),
             collisions: Vec::new(),
         }
     }
@@ -290,25 +222,15 @@ impl LangLexicon {
     #[must_use]
     pub fn lookup(&self, folded: &str, stem: &str) -> Option<WordHit> {
         if let Some(&entry) = self.forms.get(folded).or_else(|| self.stems.get(stem)) {
-            return Some(WordHit {
-                entry,
-                prefix_negated: false,
-            });
+            return Some(WordHit { entry, prefix_negated: false });
         }
         for prefix in &self.neg_prefixes {
             if let Some(rest) = folded.strip_prefix(prefix.as_str())
                 && rest.chars().count() >= 3
             {
                 let rest_stem = self.stemmer.stem(rest);
-                if let Some(&entry) = self
-                    .forms
-                    .get(rest)
-                    .or_else(|| self.stems.get(rest_stem.as_ref()))
-                {
-                    return Some(WordHit {
-                        entry,
-                        prefix_negated: true,
-                    });
+                if let Some(&entry) = self.forms.get(rest).or_else(|| self.stems.get(rest_stem.as_ref())) {
+                    return Some(WordHit { entry, prefix_negated: true });
                 }
             }
         }
@@ -322,10 +244,7 @@ impl LangLexicon {
         let candidates = self.phrases.get(first.as_ref())?;
         candidates
             .iter()
-            .find(|p| {
-                p.stems.len() <= stems.len()
-                    && p.stems.iter().zip(stems).all(|(a, b)| a == b.as_ref())
-            })
+            .find(|p| p.stems.len() <= stems.len() && p.stems.iter().zip(stems).all(|(a, b)| a == b.as_ref()))
             .map(|p| (p.entry, p.stems.len()))
     }
 
@@ -338,11 +257,7 @@ impl LangLexicon {
     /// True if the folded word starts with a fused negation prefix and goes on for at least three letters.
     #[must_use]
     pub fn has_neg_prefix(&self, folded: &str) -> bool {
-        self.neg_prefixes.iter().any(|p| {
-            folded
-                .strip_prefix(p.as_str())
-                .is_some_and(|rest| rest.chars().count() >= 3)
-        })
+        self.neg_prefixes.iter().any(|p| folded.strip_prefix(p.as_str()).is_some_and(|rest| rest.chars().count() >= 3))
     }
 
     /// The intensifier factor of a folded word or two-word sequence (`a bit`).
@@ -363,49 +278,34 @@ impl LangLexicon {
         self.function_words.contains(folded)
     }
 
-    /// The function words (folded), for language identification.
-    pub fn function_words(&self) -> impl Iterator<Item = &str> {
-        self.function_words.iter().map(String::as_str)
+    /// The function words as written in the lexicon file, for language identification.
+    pub fn function_words_as_written(&self) -> impl Iterator<Item = &str> {
+        self.function_words_written.iter().map(String::as_str)
     }
 
-    /// The folded single-word sentiment terms (a language-ID signal).
-    pub fn single_word_terms(&self) -> impl Iterator<Item = String> + '_ {
-        self.entries
-            .iter()
-            .map(|e| fold(&e.term))
-            .filter(|t| !t.contains(' '))
+    /// The single-word sentiment terms as written (a language-ID signal).
+    pub fn single_word_terms_as_written(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|e| e.term.as_str()).filter(|t| !t.contains(' '))
     }
 
     /// Adds a sentiment entry: single words by folded form and stem, phrases by their stems.
     fn add_entry(&mut self, entry: Entry) {
         let index = self.entries.len() as u32;
-        let words: Vec<String> = fold(&entry.term)
-            .split_whitespace()
-            .map(str::to_string)
-            .collect();
+        let words: Vec<String> = fold(&entry.term).split_whitespace().map(str::to_string).collect();
         if words.len() > 1 {
-            let stems: Vec<String> = words
-                .iter()
-                .map(|w| self.stemmer.stem(w).into_owned())
-                .collect();
+            let stems: Vec<String> = words.iter().map(|w| self.stemmer.stem(w).into_owned()).collect();
             let list = self.phrases.entry(stems[0].clone()).or_default();
             if list.iter().any(|p| p.stems == stems) {
                 self.collisions.push((entry.term.clone(), stems.join(" ")));
                 return;
             }
-            list.push(Phrase {
-                stems,
-                entry: index,
-            });
+            list.push(Phrase { stems, entry: index });
             list.sort_by_key(|p| std::cmp::Reverse(p.stems.len()));
         } else if let Some(word) = words.first() {
             // The same folded form twice is a true collision (the first entry wins); a shared stem is not: the
             // later entry stays reachable by its folded form.
             if let Some(&other) = self.forms.get(word) {
-                self.collisions.push((
-                    entry.term.clone(),
-                    self.entries[other as usize].term.clone(),
-                ));
+                self.collisions.push((entry.term.clone(), self.entries[other as usize].term.clone()));
                 return;
             }
             self.forms.insert(word.clone(), index);
@@ -451,10 +351,7 @@ impl Resources {
     /// # Errors
     /// A file that cannot be read, or a line that breaks its file's format (named by path and line).
     pub fn load(source: &LexiconSource, themes: Option<&Path>) -> Result<Self, LexiconError> {
-        let mut loader = Loader {
-            source,
-            hasher: Sha256::new(),
-        };
+        let mut loader = Loader { source, hasher: Sha256::new() };
         let mut langs = Vec::new();
         for lang in Lang::ALL {
             if lang == Lang::Und {
@@ -479,10 +376,7 @@ impl Resources {
                     (path.to_path_buf(), text)
                 }
                 Err(source) => {
-                    return Err(LexiconError::Io {
-                        path: path.to_path_buf(),
-                        source,
-                    });
+                    return Err(LexiconError::Io { path: path.to_path_buf(), source });
                 }
             },
             None => loader.read("themes.tsv")?,
@@ -497,28 +391,20 @@ impl Resources {
                 Some("bot") => Role::Bot,
                 Some("system") => Role::System,
                 _ => {
-                    return Err(format_error(
-                        &speakers_path,
-                        dl.line,
-                        "role must be customer, agent, bot or system",
-                    ));
+                    return Err(format_error(&speakers_path, dl.line, "role must be customer, agent, bot or system"));
                 }
             };
             pairs.push((dl.cols[0].to_string(), role));
         }
         let speakers = Speakers::new(pairs);
-        let langid = LangId::new(&langs);
+        let mut cues = Vec::new();
+        for lang in Lang::KNOWN {
+            cues.push(loader.read(&format!("{}/cues.tsv", lang.code()))?);
+        }
+        let langid = LangId::new(&langs, &cues)?;
         let digest = loader.hasher.finalize();
         let hash = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-        Ok(Resources {
-            langs,
-            emoji,
-            emoticons,
-            themes,
-            speakers,
-            langid,
-            hash,
-        })
+        Ok(Resources { langs, emoji, emoticons, themes, speakers, langid, hash })
     }
 
     /// The lexicon of `lang`.
@@ -569,17 +455,11 @@ fn load_lang(lang: Lang, loader: &mut Loader) -> Result<LangLexicon, LexiconErro
         for dl in data_lines(&text) {
             let suffix = fold(dl.cols[0]);
             let min_stem = match dl.cols.get(1) {
-                Some(m) => m
-                    .parse::<usize>()
-                    .map_err(|_| format_error(&path, dl.line, "min_stem must be a number"))?,
+                Some(m) => m.parse::<usize>().map_err(|_| format_error(&path, dl.line, "min_stem must be a number"))?,
                 None => 3,
             };
             if suffix.is_empty() || !suffix.is_ascii() {
-                return Err(format_error(
-                    &path,
-                    dl.line,
-                    "a suffix must be non-empty folded ASCII",
-                ));
+                return Err(format_error(&path, dl.line, "a suffix must be non-empty folded ASCII"));
             }
             rules.push((suffix, min_stem));
         }
@@ -595,11 +475,7 @@ fn load_lang(lang: Lang, loader: &mut Loader) -> Result<LangLexicon, LexiconErro
             }
             "prefix" => lex.neg_prefixes.push(term),
             other => {
-                return Err(format_error(
-                    &path,
-                    dl.line,
-                    &format!("kind must be word or prefix, not '{other}'"),
-                ));
+                return Err(format_error(&path, dl.line, &format!("kind must be word or prefix, not '{other}'")));
             }
         }
     }
@@ -611,20 +487,13 @@ fn load_lang(lang: Lang, loader: &mut Loader) -> Result<LangLexicon, LexiconErro
             .and_then(|f| f.parse::<f32>().ok())
             .filter(|f| (0.0..=4.0).contains(f))
             .ok_or_else(|| format_error(&path, dl.line, "factor must be a number in 0..4"))?;
-        lex.intensifiers.insert(
-            fold(dl.cols[0])
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" "),
-            factor,
-        );
+        lex.intensifiers.insert(fold(dl.cols[0]).split_whitespace().collect::<Vec<_>>().join(" "), factor);
     }
     let (_, text) = read(&format!("{code}/contrast.tsv"))?;
-    lex.contrast
-        .extend(data_lines(&text).map(|dl| fold(dl.cols[0])));
+    lex.contrast.extend(data_lines(&text).map(|dl| fold(dl.cols[0])));
     let (_, text) = read(&format!("{code}/function_words.tsv"))?;
-    lex.function_words
-        .extend(data_lines(&text).map(|dl| fold(dl.cols[0])));
+    lex.function_words_written.extend(data_lines(&text).map(|dl| dl.cols[0].to_string()));
+    lex.function_words.extend(lex.function_words_written.iter().map(|w| fold(w)));
 
     let (path, text) = read(&format!("{code}/sentiment.tsv"))?;
     for dl in data_lines(&text) {
@@ -635,21 +504,13 @@ fn load_lang(lang: Lang, loader: &mut Loader) -> Result<LangLexicon, LexiconErro
 }
 
 pub(crate) fn format_error(path: &Path, line: usize, message: &str) -> LexiconError {
-    LexiconError::Format {
-        path: path.to_path_buf(),
-        line,
-        message: message.to_string(),
-    }
+    LexiconError::Format { path: path.to_path_buf(), line, message: message.to_string() }
 }
 
 /// Parses `term<TAB>valence<TAB>emotions`.
 fn parse_entry(path: &Path, dl: &DataLine) -> Result<Entry, LexiconError> {
     let [term, valence, rest @ ..] = dl.cols.as_slice() else {
-        return Err(format_error(
-            path,
-            dl.line,
-            "expected term<TAB>valence<TAB>emotions",
-        ));
+        return Err(format_error(path, dl.line, "expected term<TAB>valence<TAB>emotions"));
     };
     if term.is_empty() {
         return Err(format_error(path, dl.line, "empty term"));
@@ -658,13 +519,7 @@ fn parse_entry(path: &Path, dl: &DataLine) -> Result<Entry, LexiconError> {
         .parse()
         .ok()
         .filter(|v: &f32| (-4.0..=4.0).contains(v))
-        .ok_or_else(|| {
-            format_error(
-                path,
-                dl.line,
-                &format!("valence '{valence}' is not a number in -4..4"),
-            )
-        })?;
+        .ok_or_else(|| format_error(path, dl.line, &format!("valence '{valence}' is not a number in -4..4")))?;
     let mut emotions = [0.0f32; 8];
     let spec = rest.first().copied().unwrap_or("-");
     if spec != "-" && !spec.is_empty() {
@@ -679,21 +534,11 @@ fn parse_entry(path: &Path, dl: &DataLine) -> Result<Entry, LexiconError> {
                 .parse()
                 .ok()
                 .filter(|s: &f32| (0.0..=1.0).contains(s))
-                .ok_or_else(|| {
-                    format_error(
-                        path,
-                        dl.line,
-                        &format!("strength '{strength}' is not in 0..1"),
-                    )
-                })?;
+                .ok_or_else(|| format_error(path, dl.line, &format!("strength '{strength}' is not in 0..1")))?;
             emotions[idx] = s;
         }
     }
-    Ok(Entry {
-        term: term.to_string(),
-        valence,
-        emotions,
-    })
+    Ok(Entry { term: term.to_string(), valence, emotions })
 }
 
 #[cfg(test)]
@@ -704,11 +549,7 @@ mod tests {
     fn embedded_resources_load() {
         let res = Resources::embedded().expect("embedded lexicons are valid");
         for lang in Lang::KNOWN {
-            assert!(
-                res.lang(lang).len() >= 300,
-                "{lang}: {} entries",
-                res.lang(lang).len()
-            );
+            assert!(res.lang(lang).len() >= 300, "{lang}: {} entries", res.lang(lang).len());
         }
         assert_eq!(res.hash.len(), 16);
         assert!(res.emoji("😡").is_some_and(|e| e.valence < 0.0));
@@ -718,11 +559,7 @@ mod tests {
     fn no_two_entries_fold_to_the_same_word() {
         let res = Resources::embedded().unwrap();
         for lang in Lang::KNOWN {
-            assert_eq!(
-                res.lang(lang).collisions,
-                Vec::<(String, String)>::new(),
-                "{lang}"
-            );
+            assert_eq!(res.lang(lang).collisions, Vec::<(String, String)>::new(), "{lang}");
         }
     }
 
@@ -731,9 +568,7 @@ mod tests {
         let res = Resources::embedded().unwrap();
         let cs = res.lang(Lang::Cs);
         let key = cs.key("hrozný");
-        let hit = cs
-            .lookup("hrozny", &key)
-            .expect("hrozný is in the Czech lexicon");
+        let hit = cs.lookup("hrozny", &key).expect("hrozný is in the Czech lexicon");
         assert!(cs.entry(hit.entry).valence < 0.0);
     }
 
@@ -743,31 +578,15 @@ mod tests {
         let cs = res.lang(Lang::Cs);
         let folded = "nefunguje";
         let hit = cs.lookup(folded, &cs.stemmer.stem(folded));
-        assert!(
-            hit.is_some(),
-            "nefunguje must be found (as an entry or as ne + funguje)"
-        );
+        assert!(hit.is_some(), "nefunguje must be found (as an entry or as ne + funguje)");
     }
 
     #[test]
     fn format_errors_name_file_and_line() {
-        let dl = DataLine {
-            line: 7,
-            cols: vec!["dobrý", "9", "-"],
-        };
-        let err = parse_entry(Path::new("cs/sentiment.tsv"), &dl)
-            .unwrap_err()
-            .to_string();
+        let dl = DataLine { line: 7, cols: vec!["dobrý", "9", "-"] };
+        let err = parse_entry(Path::new("cs/sentiment.tsv"), &dl).unwrap_err().to_string();
         assert!(err.contains("cs/sentiment.tsv:7"), "{err}");
-        let dl = DataLine {
-            line: 8,
-            cols: vec!["dobrý", "2", "happiness:0.5"],
-        };
-        assert!(
-            parse_entry(Path::new("x"), &dl)
-                .unwrap_err()
-                .to_string()
-                .contains("unknown emotion")
-        );
+        let dl = DataLine { line: 8, cols: vec!["dobrý", "2", "happiness:0.5"] };
+        assert!(parse_entry(Path::new("x"), &dl).unwrap_err().to_string().contains("unknown emotion"));
     }
 }

@@ -42,10 +42,7 @@ struct ResourceArgs {
 
 impl ResourceArgs {
     fn load(&self) -> Result<Resources> {
-        let source = self
-            .lexicons
-            .clone()
-            .map_or(LexiconSource::Embedded, LexiconSource::Dir);
+        let source = self.lexicons.clone().map_or(LexiconSource::Embedded, LexiconSource::Dir);
         Ok(Resources::load(&source, self.themes.as_deref())?)
     }
 }
@@ -115,6 +112,9 @@ enum Command {
         /// Language ID: also score whatlang (allowlist ces/pol/slk/eng) on the same units.
         #[arg(long)]
         whatlang_baseline: bool,
+        /// Language ID: print up to N misclassified units per language.
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        show_errors: usize,
         /// Print the figures as JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -147,9 +147,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             // A closed stdout (`hlas ... | head`) is not an error.
-            if e.downcast_ref::<std::io::Error>()
-                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            {
+            if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) {
                 return ExitCode::SUCCESS;
             }
             eprintln!("hlas: error: {e:#}");
@@ -176,12 +174,7 @@ fn dispatch(command: Command) -> Result<ExitCode> {
             resources,
         } => {
             let res = resources.load()?;
-            let ingest = IngestOptions {
-                text_col,
-                id_col,
-                format: input_format,
-                batch_size,
-            };
+            let ingest = IngestOptions { text_col, id_col, format: input_format, batch_size };
             let plan = plan(&inputs, &ingest)?;
             let format = match format {
                 Some(f) => f,
@@ -193,13 +186,9 @@ fn dispatch(command: Command) -> Result<ExitCode> {
                     let schema = output_schema(&plan.columns, &res.hash);
                     Box::new(ArrowSink::create(&output, schema, theme_ids)?)
                 }
-                OutputFormat::Jsonl => {
-                    Box::new(JsonlSink::create(&output, &plan.columns, theme_ids)?)
-                }
+                OutputFormat::Jsonl => Box::new(JsonlSink::create(&output, &plan.columns, theme_ids)?),
             };
-            let opts = AnalyzeOptions::default()
-                .with_lang(lang)
-                .with_max_text_bytes(max_text_bytes);
+            let opts = AnalyzeOptions::default().with_lang(lang).with_max_text_bytes(max_text_bytes);
             let progress = if progress {
                 Some(true)
             } else if no_progress {
@@ -207,37 +196,16 @@ fn dispatch(command: Command) -> Result<ExitCode> {
             } else {
                 None
             };
-            let summary = run(
-                Reader::new(plan),
-                &res,
-                &opts,
-                &RunOptions { threads, progress },
-                sink,
-            )?;
+            let summary = run(Reader::new(plan), &res, &opts, &RunOptions { threads, progress }, sink)?;
             eprint!("{}", summary.render());
             if !summary.reconciles() {
                 bail!("internal error: record counts do not reconcile");
             }
-            Ok(if summary.damage.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(3)
-            })
+            Ok(if summary.damage.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(3) })
         }
-        Command::Eval {
-            files,
-            strip_diacritics,
-            lang,
-            whatlang_baseline,
-            json,
-            resources,
-        } => {
+        Command::Eval { files, strip_diacritics, lang, whatlang_baseline, show_errors, json, resources } => {
             let res = resources.load()?;
-            let opts = EvalOptions {
-                strip_diacritics,
-                lang,
-                whatlang_baseline,
-            };
+            let opts = EvalOptions { strip_diacritics, lang, whatlang_baseline, show_errors };
             let mut all = std::collections::BTreeMap::new();
             for file in &files {
                 let report = evaluate_file(file, &res, &opts)?;
@@ -255,11 +223,7 @@ fn dispatch(command: Command) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Explain {
-            text,
-            lang,
-            resources,
-        } => {
+        Command::Explain { text, lang, resources } => {
             let res = resources.load()?;
             explain(&text, lang, &res)?;
             Ok(ExitCode::SUCCESS)
@@ -283,62 +247,40 @@ fn output_format_of(path: &Path) -> Result<OutputFormat> {
     if path == Path::new("-") {
         return Ok(OutputFormat::Jsonl);
     }
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
+    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
     match ext.as_str() {
         "arrow" | "ipc" | "feather" => Ok(OutputFormat::Arrow),
         "jsonl" | "ndjson" => Ok(OutputFormat::Jsonl),
-        _ => bail!(
-            "{}: cannot tell the output format from the extension; use --format arrow|jsonl",
-            path.display()
-        ),
+        _ => bail!("{}: cannot tell the output format from the extension; use --format arrow|jsonl", path.display()),
     }
 }
 
 fn explain(text: &str, lang: Option<Lang>, res: &Resources) -> Result<()> {
-    let rec = Record {
-        id: "explain".into(),
-        body: Body::Text(text.to_string()),
-        meta: vec![],
-        error: None,
-    };
+    let rec = Record { id: "explain".into(), body: Body::Text(text.to_string()), meta: vec![], error: None };
     let a = hlas::analyze(&rec, res, &AnalyzeOptions::default().with_lang(lang));
     let mut out = std::io::stdout().lock();
     if let Some(e) = &a.error {
         writeln!(out, "error: {e}")?;
         return Ok(());
     }
-    writeln!(
-        out,
-        "language: {} (confidence {:.2})",
-        a.lang, a.lang_confidence
-    )?;
+    writeln!(out, "language: {} (confidence {:.2})", a.lang, a.lang_confidence)?;
     let doc = hlas::tokenize::tokenize(&a.text, &res.emoticons);
+    let (_, lang_ev) = res.langid.detect_with_evidence(&doc);
+    let points: Vec<String> = Lang::KNOWN.iter().zip(lang_ev.scores).map(|(l, p)| format!("{l} {p:.2}")).collect();
+    let whatlang = lang_ev.whatlang.map_or("not consulted".to_string(), |(l, p)| format!("{l} +{p:.2}"));
+    writeln!(out, "language evidence: {} (whatlang: {whatlang})", points.join(", "))?;
     let stems = stems_for(&doc, res.lang(a.lang));
     let toks: Vec<String> = doc
         .tokens
         .iter()
         .zip(&stems)
         .filter(|(t, _)| t.kind != hlas::tokenize::TokenKind::Newline)
-        .map(|(t, s)| {
-            if s.is_empty() {
-                doc.surface(t).to_string()
-            } else {
-                format!("{}→{s}", doc.surface(t))
-            }
-        })
+        .map(|(t, s)| if s.is_empty() { doc.surface(t).to_string() } else { format!("{}→{s}", doc.surface(t)) })
         .collect();
     writeln!(out, "tokens: {}", toks.join(" "))?;
     writeln!(out, "evidence:")?;
     for e in &a.evidence {
-        let span: String = a
-            .text
-            .chars()
-            .skip(e.start as usize)
-            .take((e.end - e.start) as usize)
-            .collect();
+        let span: String = a.text.chars().skip(e.start as usize).take((e.end - e.start) as usize).collect();
         writeln!(
             out,
             "  {:<9} {:<28} {:>7.3}  [{}..{}] \"{span}\"",
@@ -349,40 +291,17 @@ fn explain(text: &str, lang: Option<Lang>, res: &Resources) -> Result<()> {
             e.end
         )?;
     }
-    writeln!(
-        out,
-        "sentiment: {:.3} ({})",
-        a.sentiment,
-        a.sentiment_label.as_str()
-    )?;
+    writeln!(out, "sentiment: {:.3} ({})", a.sentiment, a.sentiment_label.as_str())?;
     let emotions: Vec<String> = hlas::emotion::EMOTIONS
         .iter()
         .zip(a.emotions)
         .filter(|(_, v)| *v > 0.0)
         .map(|(e, v)| format!("{e} {v:.2}"))
         .collect();
-    writeln!(
-        out,
-        "emotions: {}",
-        if emotions.is_empty() {
-            "none".to_string()
-        } else {
-            emotions.join(", ")
-        }
-    )?;
-    let themes: Vec<&str> = a
-        .themes
-        .iter()
-        .map(|&t| res.themes.themes[t].id.as_str())
-        .collect();
+    writeln!(out, "emotions: {}", if emotions.is_empty() { "none".to_string() } else { emotions.join(", ") })?;
+    let themes: Vec<&str> = a.themes.iter().map(|&t| res.themes.themes[t].id.as_str()).collect();
     writeln!(out, "themes: {}", themes.join(", "))?;
-    writeln!(
-        out,
-        "flagged: {} (priority {}; {})",
-        a.flagged,
-        a.priority,
-        a.flag_reasons.join(", ")
-    )?;
+    writeln!(out, "flagged: {} (priority {}; {})", a.flagged, a.priority, a.flag_reasons.join(", "))?;
     if let Some(t) = &a.transcript {
         writeln!(
             out,

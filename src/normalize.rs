@@ -14,36 +14,16 @@ use unicode_normalization::{UnicodeNormalization, is_nfc_quick};
 /// Borrows when nothing changes, which is the common case.
 #[must_use]
 pub fn normalize(text: &str) -> Cow<'_, str> {
-    let needs_nfc = !matches!(
-        is_nfc_quick(text.chars()),
-        unicode_normalization::IsNormalized::Yes
-    );
-    let has_control = text
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t');
+    let needs_nfc = !matches!(is_nfc_quick(text.chars()), unicode_normalization::IsNormalized::Yes);
+    let has_control = text.chars().any(|c| c.is_control() && c != '\n' && c != '\t');
     if !needs_nfc && !has_control {
         return Cow::Borrowed(text);
     }
-    let composed: String = if needs_nfc {
-        text.nfc().collect()
-    } else {
-        text.to_string()
-    };
+    let composed: String = if needs_nfc { text.nfc().collect() } else { text.to_string() };
     if !has_control {
         return Cow::Owned(composed);
     }
-    Cow::Owned(
-        composed
-            .chars()
-            .map(|c| {
-                if c.is_control() && c != '\n' && c != '\t' {
-                    ' '
-                } else {
-                    c
-                }
-            })
-            .collect(),
-    )
+    Cow::Owned(composed.chars().map(|c| if c.is_control() && c != '\n' && c != '\t' { ' ' } else { c }).collect())
 }
 
 /// Characters below this code point are folded through a table built once; the rest go the slow way.
@@ -51,11 +31,8 @@ const TABLE_SIZE: usize = 0x250;
 
 /// Folding table for Latin-1, Latin Extended-A and -B: covers every letter of the four languages.
 /// A static is fine here: the table is a pure function of Unicode, never of user data.
-static FOLD_TABLE: LazyLock<Vec<char>> = LazyLock::new(|| {
-    (0..TABLE_SIZE as u32)
-        .map(|u| char::from_u32(u).map_or(' ', fold_char_slow))
-        .collect()
-});
+static FOLD_TABLE: LazyLock<Vec<char>> =
+    LazyLock::new(|| (0..TABLE_SIZE as u32).map(|u| char::from_u32(u).map_or(' ', fold_char_slow)).collect());
 
 /// Lower-cases `c` and strips its diacritics: `Č`→`c`, `ł`→`l`, `ä`→`a`, `ß`→`s`. Always one character out.
 #[must_use]
@@ -130,10 +107,7 @@ mod tests {
     #[test]
     fn folds_the_letters_of_all_four_languages() {
         assert_eq!(fold("Čekal jsem ŘÍJEN ů"), "cekal jsem rijen u");
-        assert_eq!(
-            fold("Czekałem ŻÓŁW źdźbło ąęśćń"),
-            "czekalem zolw zdzblo aescn"
-        );
+        assert_eq!(fold("Czekałem ŻÓŁW źdźbło ąęśćń"), "czekalem zolw zdzblo aescn");
         assert_eq!(fold("čakal som ä ô ĺ ľ ŕ"), "cakal som a o l l r");
         assert_eq!(fold("Straße"), "strase");
     }

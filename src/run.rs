@@ -73,10 +73,8 @@ impl Summary {
             secs,
             self.read as f64 / secs
         );
-        let langs: Vec<String> = Lang::ALL
-            .iter()
-            .map(|l| format!("{} {}", l.code(), self.per_lang[l.index()]))
-            .collect();
+        let langs: Vec<String> =
+            Lang::ALL.iter().map(|l| format!("{} {}", l.code(), self.per_lang[l.index()])).collect();
         s.push_str(&format!("hlas: languages: {}\n", langs.join(", ")));
         for d in &self.damage {
             s.push_str(&format!("hlas: input damaged: {d}\n"));
@@ -121,13 +119,8 @@ pub fn run(
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(run_opts.threads)
         .build()
-        .map_err(|e| RunError::Pool {
-            threads: run_opts.threads,
-            message: e.to_string(),
-        })?;
-    let progress = run_opts
-        .progress
-        .unwrap_or_else(|| std::io::stderr().is_terminal());
+        .map_err(|e| RunError::Pool { threads: run_opts.threads, message: e.to_string() })?;
+    let progress = run_opts.progress.unwrap_or_else(|| std::io::stderr().is_terminal());
     let mut summary = Summary::default();
     let (tx, rx) = sync_channel(QUEUED_BATCHES);
     let reader = std::thread::scope(|scope| -> Result<Reader, RunError> {
@@ -144,8 +137,7 @@ pub fn run(
         let mut outcome = Ok(());
         for batch in rx.iter() {
             summary.read += batch.len() as u64;
-            let analyses: Vec<_> =
-                pool.install(|| batch.par_iter().map(|r| analyze(r, res, opts)).collect());
+            let analyses: Vec<_> = pool.install(|| batch.par_iter().map(|r| analyze(r, res, opts)).collect());
             for a in &analyses {
                 if a.error.is_some() {
                     summary.errors += 1;
@@ -169,10 +161,8 @@ pub fn run(
         }
         // Dropping the receiver stops the producer if writing failed.
         drop(rx);
-        let reader = producer.join().map_err(|_| RunError::Pool {
-            threads: 1,
-            message: "reader thread panicked".into(),
-        })?;
+        let reader =
+            producer.join().map_err(|_| RunError::Pool { threads: 1, message: "reader thread panicked".into() })?;
         outcome?;
         Ok(reader)
     })?;

@@ -41,11 +41,7 @@ pub enum SentimentLabel {
 
 impl SentimentLabel {
     /// The labels in dictionary order.
-    pub const ALL: [SentimentLabel; 3] = [
-        SentimentLabel::Negative,
-        SentimentLabel::Neutral,
-        SentimentLabel::Positive,
-    ];
+    pub const ALL: [SentimentLabel; 3] = [SentimentLabel::Negative, SentimentLabel::Neutral, SentimentLabel::Positive];
 
     /// The label for a compound score.
     #[must_use]
@@ -122,11 +118,7 @@ pub struct Sentiment<'r> {
 /// Maps an unbounded raw score into −1..1.
 #[must_use]
 pub fn normalize_score(raw: f32) -> f32 {
-    if raw == 0.0 {
-        0.0
-    } else {
-        raw / (raw * raw + ALPHA).sqrt()
-    }
+    if raw == 0.0 { 0.0 } else { raw / (raw * raw + ALPHA).sqrt() }
 }
 
 fn is_sentence_end(doc: &Doc, i: usize) -> bool {
@@ -140,8 +132,7 @@ fn is_sentence_end(doc: &Doc, i: usize) -> bool {
 
 fn is_clause_break(doc: &Doc, i: usize) -> bool {
     let t = &doc.tokens[i];
-    is_sentence_end(doc, i)
-        || (t.kind == TokenKind::Punct && matches!(doc.surface(t), "," | ";" | ":" | "(" | ")"))
+    is_sentence_end(doc, i) || (t.kind == TokenKind::Punct && matches!(doc.surface(t), "," | ";" | ":" | "(" | ")"))
 }
 
 /// Scores a tokenised text. `stems[i]` is the stem of token `i` (empty for non-words).
@@ -174,9 +165,7 @@ pub fn score<'r>(doc: &Doc, stems: &[String], lang: Lang, res: &'r Resources) ->
     // after it.
     let mut in_phrase = vec![false; n];
     for hit in hits.iter().filter(|h| h.tok_end - h.tok_start > 1) {
-        in_phrase[hit.tok_start..hit.tok_end]
-            .iter_mut()
-            .for_each(|c| *c = true);
+        in_phrase[hit.tok_start..hit.tok_end].iter_mut().for_each(|c| *c = true);
     }
     for hit in &mut hits {
         apply_rules(doc, lex, hit, all_caps_text, &in_phrase);
@@ -195,9 +184,7 @@ pub fn score<'r>(doc: &Doc, stems: &[String], lang: Lang, res: &'r Resources) ->
         sentences[hit.sentence].raw += hit.score;
     }
     for (sentence, &(s, e)) in sentences.iter_mut().zip(&sentence_bounds) {
-        let bangs = (s..e).filter(|&i| {
-            doc.tokens[i].kind == TokenKind::Punct && doc.surface(&doc.tokens[i]) == "!"
-        });
+        let bangs = (s..e).filter(|&i| doc.tokens[i].kind == TokenKind::Punct && doc.surface(&doc.tokens[i]) == "!");
         let bangs = bangs.count().min(MAX_EXCLAMATIONS) as f32;
         if sentence.raw != 0.0 {
             sentence.raw += sentence.raw.signum() * EXCLAMATION_BOOST * bangs;
@@ -205,12 +192,7 @@ pub fn score<'r>(doc: &Doc, stems: &[String], lang: Lang, res: &'r Resources) ->
     }
     let raw: f32 = sentences.iter().map(|s| s.raw).sum();
     let compound = normalize_score(raw);
-    Sentiment {
-        compound,
-        label: SentimentLabel::from_compound(compound),
-        hits,
-        sentences,
-    }
+    Sentiment { compound, label: SentimentLabel::from_compound(compound), hits, sentences }
 }
 
 /// Finds phrase, word and emoji hits; a phrase covers its words so they are not counted again.
@@ -229,9 +211,7 @@ fn find_hits<'r>(
         let mut found: Option<(&'r crate::lexicon::Entry, usize, bool)> = None;
         match t.kind {
             TokenKind::Word => {
-                let run_end = (i..n)
-                    .find(|&j| doc.tokens[j].kind != TokenKind::Word)
-                    .unwrap_or(n);
+                let run_end = (i..n).find(|&j| doc.tokens[j].kind != TokenKind::Word).unwrap_or(n);
                 if run_end - i > 1
                     && let Some((entry, len)) = lex.lookup_phrase(&stems[i..run_end])
                 {
@@ -239,9 +219,7 @@ fn find_hits<'r>(
                 }
                 if found.is_none() {
                     let form = doc.lookup_form(t);
-                    if lex.intensifier(&form).is_some()
-                        && next_word_is_sentiment(doc, stems, lex, i)
-                    {
+                    if lex.intensifier(&form).is_some() && next_word_is_sentiment(doc, stems, lex, i) {
                         // "terribly good": the intensifier modifies the next word; it is not a hit of its own.
                         i += 1;
                         continue;
@@ -289,27 +267,18 @@ fn find_hits<'r>(
 
 fn next_word_is_sentiment(doc: &Doc, stems: &[String], lex: &LangLexicon, i: usize) -> bool {
     match doc.tokens.get(i + 1) {
-        Some(next) if next.kind == TokenKind::Word => {
-            lex.lookup(&doc.lookup_form(next), &stems[i + 1]).is_some()
-        }
+        Some(next) if next.kind == TokenKind::Word => lex.lookup(&doc.lookup_form(next), &stems[i + 1]).is_some(),
         _ => false,
     }
 }
 
 /// Negation, intensifiers and emphasis for one hit, from the words just before it in its clause.
-fn apply_rules(
-    doc: &Doc,
-    lex: &LangLexicon,
-    hit: &mut SentimentHit,
-    all_caps_text: bool,
-    in_phrase: &[bool],
-) {
+fn apply_rules(doc: &Doc, lex: &LangLexicon, hit: &mut SentimentHit, all_caps_text: bool, in_phrase: &[bool]) {
     let mut factor = 1.0f32;
     // A phrase that carries its own negator ("nie działa", "no complaints") has its polarity built in; with
     // negative concord, a negator before it ("nic nie działa") does not flip it back.
     // The same holds for a lexicalised negative word written with the fused prefix ("nikdo mi nepomohl").
-    let phrase_negates = (hit.tok_start..hit.tok_end)
-        .any(|k| lex.is_negator(doc.folded(&doc.tokens[k])))
+    let phrase_negates = (hit.tok_start..hit.tok_end).any(|k| lex.is_negator(doc.folded(&doc.tokens[k])))
         || (!hit.negated
             && lex.has_neg_prefix(doc.folded(&doc.tokens[hit.tok_start]))
             && lex.has_neg_prefix(&fold(hit.label)));
@@ -330,36 +299,23 @@ fn apply_rules(
         let folded = doc.folded(t);
         // Negative concord: Czech, Slovak and Polish stack negatives ("nikdo nic nevyřešil") without cancelling.
         // Emoji and emoticons say what they say: "not 👍" is not a thumbs down turned positive.
-        let symbol = matches!(
-            doc.tokens[hit.tok_start].kind,
-            TokenKind::Emoji | TokenKind::Emoticon
-        );
+        let symbol = matches!(doc.tokens[hit.tok_start].kind, TokenKind::Emoji | TokenKind::Emoticon);
         if lex.is_negator(folded) && !phrase_negates && !in_phrase[j] && !symbol {
             negated = true;
         }
         if words_back <= 2 {
             let two_word = prev_folded.as_ref().map(|p| format!("{folded} {p}"));
-            let f = two_word
-                .and_then(|w| lex.intensifier(&w))
-                .or_else(|| lex.intensifier(folded));
+            let f = two_word.and_then(|w| lex.intensifier(&w)).or_else(|| lex.intensifier(folded));
             if let Some(f) = f {
                 // The word right before counts fully, the one before it somewhat less.
-                factor *= if words_back == 1 {
-                    f
-                } else {
-                    1.0 + (f - 1.0) * 0.7
-                };
+                factor *= if words_back == 1 { f } else { 1.0 + (f - 1.0) * 0.7 };
             }
         }
         prev_folded = Some(folded.to_string());
     }
     let mut v = hit.base * factor;
     if negated {
-        v *= if hit.base > 0.0 {
-            NEGATED_POSITIVE
-        } else {
-            NEGATED_NEGATIVE
-        };
+        v *= if hit.base > 0.0 { NEGATED_POSITIVE } else { NEGATED_NEGATIVE };
     }
     let first = &doc.tokens[hit.tok_start];
     if first.caps && !all_caps_text {
@@ -440,22 +396,13 @@ mod tests {
     #[test]
     fn fused_negation_and_negative_concord() {
         assert!(compound("aplikace nefunguje", Lang::Cs) < 0.0);
-        assert!(
-            compound("nikdo mi nepomohl", Lang::Cs) < 0.0,
-            "stacked negatives stay negative"
-        );
+        assert!(compound("nikdo mi nepomohl", Lang::Cs) < 0.0, "stacked negatives stay negative");
     }
 
     #[test]
     fn a_phrase_keeps_its_negator_to_itself() {
-        assert!(
-            compound("bez problémů 👍", Lang::Cs) > 0.3,
-            "the thumbs up is not negated by the phrase's bez"
-        );
-        assert!(
-            compound("nikdy to nefunguje", Lang::Cs) < 0.0,
-            "negative concord"
-        );
+        assert!(compound("bez problémů 👍", Lang::Cs) > 0.3, "the thumbs up is not negated by the phrase's bez");
+        assert!(compound("nikdy to nefunguje", Lang::Cs) < 0.0, "negative concord");
     }
 
     #[test]
@@ -468,10 +415,7 @@ mod tests {
 
     #[test]
     fn contrast_weighs_the_second_clause() {
-        let c = compound(
-            "The staff were nice but the wait was horrible and awful.",
-            Lang::En,
-        );
+        let c = compound("The staff were nice but the wait was horrible and awful.", Lang::En);
         assert!(c < 0.0, "{c}");
     }
 

@@ -84,9 +84,7 @@ impl Stemmer {
     #[must_use]
     pub fn for_lang(lang: Lang, rules: Vec<(String, usize)>) -> Self {
         match lang {
-            Lang::En => Stemmer::Snowball(rust_stemmers::Stemmer::create(
-                rust_stemmers::Algorithm::English,
-            )),
+            Lang::En => Stemmer::Snowball(rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English)),
             Lang::Cs | Lang::Pl | Lang::Sk => Stemmer::Suffix(SuffixStemmer::new(rules)),
             Lang::Und => Stemmer::Identity,
         }
@@ -109,17 +107,8 @@ mod tests {
 
     fn stemmer() -> SuffixStemmer {
         SuffixStemmer::new(
-            [
-                ("ami", 3),
-                ("em", 3),
-                ("al", 3),
-                ("ala", 3),
-                ("ali", 3),
-                ("a", 3),
-                ("u", 3),
-                ("y", 3),
-            ]
-            .map(|(s, m)| (s.to_string(), m)),
+            [("ami", 3), ("em", 3), ("al", 3), ("ala", 3), ("ali", 3), ("a", 3), ("u", 3), ("y", 3)]
+                .map(|(s, m)| (s.to_string(), m)),
         )
     }
 

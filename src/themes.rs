@@ -27,16 +27,8 @@ impl Theme {
     /// The display name for `lang`, falling back to the `*` name, the English one, then the id.
     #[must_use]
     pub fn name(&self, lang: Lang) -> &str {
-        let find = |code: &str| {
-            self.names
-                .iter()
-                .find(|(l, _)| l == code)
-                .map(|(_, n)| n.as_str())
-        };
-        find(lang.code())
-            .or_else(|| find("*"))
-            .or_else(|| find("en"))
-            .unwrap_or(&self.id)
+        let find = |code: &str| self.names.iter().find(|(l, _)| l == code).map(|(_, n)| n.as_str());
+        find(lang.code()).or_else(|| find("*")).or_else(|| find("en")).unwrap_or(&self.id)
     }
 }
 
@@ -85,23 +77,14 @@ impl Taxonomy {
         let mut themes: Vec<Theme> = Vec::new();
         // Per language: (theme, stems) patterns and (theme, regex) pairs.
         let mut patterns: Vec<Vec<(usize, String)>> = vec![Vec::new(); Lang::ALL.len()];
-        let mut regexes: Vec<Vec<(usize, Regex)>> =
-            (0..Lang::ALL.len()).map(|_| Vec::new()).collect();
+        let mut regexes: Vec<Vec<(usize, Regex)>> = (0..Lang::ALL.len()).map(|_| Vec::new()).collect();
         for dl in data_lines(text) {
             let DataLine { line, ref cols } = dl;
             let [id, lang, kind, value] = cols.as_slice() else {
-                return Err(format_error(
-                    path,
-                    line,
-                    "expected theme<TAB>lang<TAB>kind<TAB>value",
-                ));
+                return Err(format_error(path, line, "expected theme<TAB>lang<TAB>kind<TAB>value"));
             };
             if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(format_error(
-                    path,
-                    line,
-                    &format!("theme id '{id}' must be ASCII letters, digits, _"),
-                ));
+                return Err(format_error(path, line, &format!("theme id '{id}' must be ASCII letters, digits, _")));
             }
             let targets: Vec<Lang> = if *lang == "*" {
                 Lang::KNOWN.to_vec()
@@ -109,22 +92,14 @@ impl Taxonomy {
                 match lang.parse::<Lang>() {
                     Ok(l) if l != Lang::Und => vec![l],
                     _ => {
-                        return Err(format_error(
-                            path,
-                            line,
-                            &format!("theme {id}: unknown language '{lang}'"),
-                        ));
+                        return Err(format_error(path, line, &format!("theme {id}: unknown language '{lang}'")));
                     }
                 }
             };
             let t = match themes.iter().position(|t| t.id == *id) {
                 Some(t) => t,
                 None => {
-                    themes.push(Theme {
-                        id: id.to_string(),
-                        names: Vec::new(),
-                        description: String::new(),
-                    });
+                    themes.push(Theme { id: id.to_string(), names: Vec::new(), description: String::new() });
                     themes.len() - 1
                 }
             };
@@ -134,16 +109,10 @@ impl Taxonomy {
                 "term" | "phrase" => {
                     for &l in &targets {
                         let lex = &langs[l.index()];
-                        let stems: Vec<String> = fold(value)
-                            .split_whitespace()
-                            .map(|w| lex.stemmer.stem(w).into_owned())
-                            .collect();
+                        let stems: Vec<String> =
+                            fold(value).split_whitespace().map(|w| lex.stemmer.stem(w).into_owned()).collect();
                         if stems.is_empty() {
-                            return Err(format_error(
-                                path,
-                                line,
-                                &format!("theme {id}: empty {kind}"),
-                            ));
+                            return Err(format_error(path, line, &format!("theme {id}: empty {kind}")));
                         }
                         patterns[l.index()].push((t, format!(" {} ", stems.join(" "))));
                     }
@@ -152,13 +121,7 @@ impl Taxonomy {
                     let re = RegexBuilder::new(value)
                         .case_insensitive(true)
                         .build()
-                        .map_err(|e| {
-                            format_error(
-                                path,
-                                line,
-                                &format!("theme {id}: invalid regex '{value}': {e}"),
-                            )
-                        })?;
+                        .map_err(|e| format_error(path, line, &format!("theme {id}: invalid regex '{value}': {e}")))?;
                     for &l in &targets {
                         regexes[l.index()].push((t, re.clone()));
                         // Undetermined texts get every language's patterns: they are language-neutral enough.
@@ -169,9 +132,7 @@ impl Taxonomy {
                     return Err(format_error(
                         path,
                         line,
-                        &format!(
-                            "theme {id}: unknown kind '{other}' (name, description, term, phrase, regex)"
-                        ),
+                        &format!("theme {id}: unknown kind '{other}' (name, description, term, phrase, regex)"),
                     ));
                 }
             }
@@ -187,9 +148,7 @@ impl Taxonomy {
                 let ac = AhoCorasick::builder()
                     .match_kind(MatchKind::Standard)
                     .build(pats.iter().map(|(_, p)| p.as_str()))
-                    .map_err(|e| {
-                        format_error(path, 0, &format!("cannot build theme matcher: {e}"))
-                    })?;
+                    .map_err(|e| format_error(path, 0, &format!("cannot build theme matcher: {e}")))?;
                 Some(ac)
             };
             let regex_set = if res.is_empty() {
@@ -198,9 +157,7 @@ impl Taxonomy {
                 let set = RegexSetBuilder::new(res.iter().map(|(_, r)| r.as_str()))
                     .case_insensitive(true)
                     .build()
-                    .map_err(|e| {
-                        format_error(path, 0, &format!("cannot build theme regex set: {e}"))
-                    })?;
+                    .map_err(|e| format_error(path, 0, &format!("cannot build theme regex set: {e}")))?;
                 Some(set)
             };
             matchers.push(LangMatcher {
@@ -247,12 +204,8 @@ impl Taxonomy {
             for mat in ac.find_overlapping_iter(&stream) {
                 // The pattern starts with the space before its first word and ends with the one after its last.
                 let first = starts.partition_point(|&(s, _)| s < mat.start() + 1);
-                let last = starts
-                    .partition_point(|&(s, _)| s < mat.end() - 1)
-                    .saturating_sub(1);
-                let (Some((_, Some(a))), Some((_, Some(b)))) =
-                    (starts.get(first), starts.get(last))
-                else {
+                let last = starts.partition_point(|&(s, _)| s < mat.end() - 1).saturating_sub(1);
+                let (Some((_, Some(a))), Some((_, Some(b)))) = (starts.get(first), starts.get(last)) else {
                     continue;
                 };
                 hits.push(ThemeHit {
@@ -300,11 +253,8 @@ mod tests {
             .find(&doc, &stems, lang)
             .into_iter()
             .map(|h| {
-                let span: String = text
-                    .chars()
-                    .skip(h.char_start as usize)
-                    .take((h.char_end - h.char_start) as usize)
-                    .collect();
+                let span: String =
+                    text.chars().skip(h.char_start as usize).take((h.char_end - h.char_start) as usize).collect();
                 (res.themes.themes[h.theme].id.clone(), span)
             })
             .collect()
@@ -321,9 +271,7 @@ mod tests {
         ] {
             let found = themes_of(text, lang);
             assert!(
-                found
-                    .iter()
-                    .any(|(id, span)| id == "wait_time" && span.to_lowercase().contains("40 min")),
+                found.iter().any(|(id, span)| id == "wait_time" && span.to_lowercase().contains("40 min")),
                 "{text}: {found:?}"
             );
         }
@@ -338,18 +286,14 @@ mod tests {
             ("this is the third time I am calling", Lang::En),
         ] {
             let found = themes_of(text, lang);
-            assert!(
-                found.iter().any(|(id, _)| id == "repeat_contact"),
-                "{text}: {found:?}"
-            );
+            assert!(found.iter().any(|(id, _)| id == "repeat_contact"), "{text}: {found:?}");
         }
     }
 
     #[test]
     fn malformed_taxonomy_names_the_line() {
         let langs: Vec<LangLexicon> = Vec::new();
-        let err =
-            Taxonomy::parse(Path::new("t.tsv"), "# c\nwait_time\tcs\tterm\n", &langs).unwrap_err();
+        let err = Taxonomy::parse(Path::new("t.tsv"), "# c\nwait_time\tcs\tterm\n", &langs).unwrap_err();
         assert!(err.to_string().starts_with("t.tsv:2:"), "{err}");
         let err = Taxonomy::parse(Path::new("t.tsv"), "x\tcs\tregex\t(\n", &langs).unwrap_err();
         assert!(err.to_string().contains("invalid regex"), "{err}");

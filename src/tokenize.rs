@@ -62,17 +62,13 @@ impl Doc<'_> {
     /// The token as written.
     #[must_use]
     pub fn surface(&self, t: &Token) -> &str {
-        self.text
-            .get(t.start as usize..t.end as usize)
-            .unwrap_or("")
+        self.text.get(t.start as usize..t.end as usize).unwrap_or("")
     }
 
     /// The token folded (lower case, no diacritics).
     #[must_use]
     pub fn folded(&self, t: &Token) -> &str {
-        self.folded
-            .get(t.fold_start as usize..t.fold_end as usize)
-            .unwrap_or("")
+        self.folded.get(t.fold_start as usize..t.fold_end as usize).unwrap_or("")
     }
 
     /// The folded token with elongations collapsed (`suuuper` → `super`): the form looked up in lexicons.
@@ -102,10 +98,7 @@ impl Doc<'_> {
     /// Number of word tokens.
     #[must_use]
     pub fn word_count(&self) -> usize {
-        self.tokens
-            .iter()
-            .filter(|t| t.kind == TokenKind::Word)
-            .count()
+        self.tokens.iter().filter(|t| t.kind == TokenKind::Word).count()
     }
 }
 
@@ -123,8 +116,7 @@ impl Emoticons {
         let mut by_len: Vec<Vec<String>> = Vec::new();
         for s in symbols {
             let starts_with_punct = s.chars().next().is_some_and(|c| c.is_ascii_punctuation());
-            if s.is_ascii() && s.len() >= 2 && starts_with_punct && !s.contains(char::is_whitespace)
-            {
+            if s.is_ascii() && s.len() >= 2 && starts_with_punct && !s.contains(char::is_whitespace) {
                 if by_len.len() <= s.len() {
                     by_len.resize(s.len() + 1, Vec::new());
                 }
@@ -200,9 +192,7 @@ pub fn tokenize<'a>(text: &'a str, emoticons: &Emoticons) -> Doc<'a> {
                 let d = chars[i].1;
                 if is_word_char(d) {
                     i += 1;
-                } else if is_word_joiner(d)
-                    && chars.get(i + 1).is_some_and(|&(_, n)| n.is_alphanumeric())
-                {
+                } else if is_word_joiner(d) && chars.get(i + 1).is_some_and(|&(_, n)| n.is_alphanumeric()) {
                     i += 2;
                 } else {
                     break;
@@ -218,20 +208,12 @@ pub fn tokenize<'a>(text: &'a str, emoticons: &Emoticons) -> Doc<'a> {
             loop {
                 match chars.get(i) {
                     Some(&(_, d)) if is_emoji_modifier(d) => i += 1,
-                    Some(&(_, '\u{200D}'))
-                        if chars.get(i + 1).is_some_and(|&(_, n)| is_emoji(n)) =>
-                    {
-                        i += 2
-                    }
+                    Some(&(_, '\u{200D}')) if chars.get(i + 1).is_some_and(|&(_, n)| is_emoji(n)) => i += 2,
                     _ => break,
                 }
             }
             kind = TokenKind::Emoji;
-        } else if let Some(len) = c
-            .is_ascii_punctuation()
-            .then(|| emoticons.match_at(&text[chars[i].0..]))
-            .flatten()
-        {
+        } else if let Some(len) = c.is_ascii_punctuation().then(|| emoticons.match_at(&text[chars[i].0..])).flatten() {
             // Emoticons are ASCII, so their byte length is their char length.
             i += len;
             kind = TokenKind::Emoticon;
@@ -243,11 +225,7 @@ pub fn tokenize<'a>(text: &'a str, emoticons: &Emoticons) -> Doc<'a> {
             kind = TokenKind::Punct;
         }
         let span = &chars[start..i];
-        let (caps, elongated) = if kind == TokenKind::Word {
-            word_flags(span)
-        } else {
-            (false, false)
-        };
+        let (caps, elongated) = if kind == TokenKind::Word { word_flags(span) } else { (false, false) };
         tokens.push(Token {
             kind,
             start: byte_at(start),
@@ -260,11 +238,7 @@ pub fn tokenize<'a>(text: &'a str, emoticons: &Emoticons) -> Doc<'a> {
             elongated,
         });
     }
-    Doc {
-        text,
-        folded,
-        tokens,
-    }
+    Doc { text, folded, tokens }
 }
 
 /// (all capitals, elongated) for a word's characters.
@@ -305,11 +279,7 @@ mod tests {
     /// One line per token: checks kind, surface and char span together.
     fn assert_token(doc: &Doc, pos: usize, kind: TokenKind, surface: &str, from: u32, to: u32) {
         let t = &doc.tokens[pos];
-        assert_eq!(
-            (t.kind, doc.surface(t), t.char_start, t.char_end),
-            (kind, surface, from, to),
-            "token {pos}"
-        );
+        assert_eq!((t.kind, doc.surface(t), t.char_start, t.char_end), (kind, surface, from, to), "token {pos}");
     }
 
     #[test]
@@ -327,11 +297,7 @@ mod tests {
     #[test]
     fn joiners_emoji_and_emoticons() {
         let doc = tokenize("don't e-shop 👍🏻 :-( <3\nok", &emoticons());
-        let kinds: Vec<_> = doc
-            .tokens
-            .iter()
-            .map(|t| (t.kind, doc.surface(t)))
-            .collect();
+        let kinds: Vec<_> = doc.tokens.iter().map(|t| (t.kind, doc.surface(t))).collect();
         assert_eq!(
             kinds,
             vec![
@@ -358,26 +324,13 @@ mod tests {
 
     #[test]
     fn spans_always_fall_on_char_boundaries() {
-        for text in [
-            "ž😀a\u{301}b-",
-            "'-'",
-            "a\u{200D}😀",
-            "👨\u{200D}👩\u{200D}👧 ok",
-            "::::)",
-            "",
-        ] {
+        for text in ["ž😀a\u{301}b-", "'-'", "a\u{200D}😀", "👨\u{200D}👩\u{200D}👧 ok", "::::)", ""] {
             let doc = tokenize(text, &emoticons());
             for t in &doc.tokens {
-                assert!(
-                    text.is_char_boundary(t.start as usize)
-                        && text.is_char_boundary(t.end as usize)
-                );
+                assert!(text.is_char_boundary(t.start as usize) && text.is_char_boundary(t.end as usize));
                 assert!(doc.folded.is_char_boundary(t.fold_start as usize));
-                let by_chars: String = text
-                    .chars()
-                    .skip(t.char_start as usize)
-                    .take((t.char_end - t.char_start) as usize)
-                    .collect();
+                let by_chars: String =
+                    text.chars().skip(t.char_start as usize).take((t.char_end - t.char_start) as usize).collect();
                 assert_eq!(by_chars, doc.surface(t));
             }
         }

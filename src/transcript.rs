@@ -56,12 +56,7 @@ impl Speakers {
     /// Builds the table from `(name, role)` pairs; names are folded.
     #[must_use]
     pub fn new(pairs: impl IntoIterator<Item = (String, Role)>) -> Self {
-        Speakers {
-            names: pairs
-                .into_iter()
-                .map(|(n, r)| (fold(n.trim()), r))
-                .collect(),
-        }
+        Speakers { names: pairs.into_iter().map(|(n, r)| (fold(n.trim()), r)).collect() }
     }
 
     /// The role of a speaker name: exact (folded), or by its first word ("Agent Petra", "Customer 1").
@@ -91,19 +86,13 @@ impl Speakers {
             let labelled = trimmed.split_once(':').and_then(|(name, rest)| {
                 let name = name.trim();
                 let plausible = !name.is_empty() && name.chars().count() <= 40;
-                let role = if plausible {
-                    self.role_of(name)
-                } else {
-                    Role::Other
-                };
+                let role = if plausible { self.role_of(name) } else { Role::Other };
                 (role != Role::Other).then(|| (role, name, rest.trim()))
             });
             match (labelled, turns.last_mut()) {
-                (Some((role, name, rest)), _) => turns.push(Turn {
-                    role,
-                    speaker: name.to_string(),
-                    text: rest.to_string(),
-                }),
+                (Some((role, name, rest)), _) => {
+                    turns.push(Turn { role, speaker: name.to_string(), text: rest.to_string() })
+                }
                 (None, Some(last)) => {
                     if !last.text.is_empty() {
                         last.text.push(' ');
@@ -127,21 +116,12 @@ impl Speakers {
             let Some(obj) = t.as_object() else {
                 return Err(format!("transcript turn {} is not an object", i + 1));
             };
-            let field = |names: &[&str]| {
-                names
-                    .iter()
-                    .find_map(|n| obj.get(*n).and_then(|v| v.as_str()))
-            };
-            let speaker =
-                field(&["speaker", "role", "from", "author", "sender", "name"]).unwrap_or("");
+            let field = |names: &[&str]| names.iter().find_map(|n| obj.get(*n).and_then(|v| v.as_str()));
+            let speaker = field(&["speaker", "role", "from", "author", "sender", "name"]).unwrap_or("");
             let Some(text) = field(&["text", "content", "message", "body"]) else {
                 return Err(format!("transcript turn {} has no text", i + 1));
             };
-            out.push(Turn {
-                role: self.role_of(speaker),
-                speaker: speaker.to_string(),
-                text: text.to_string(),
-            });
+            out.push(Turn { role: self.role_of(speaker), speaker: speaker.to_string(), text: text.to_string() });
         }
         Ok(out)
     }
@@ -208,36 +188,28 @@ mod tests {
 
     fn speakers() -> Speakers {
         Speakers::new(
-            [
-                ("zákazník", Role::Customer),
-                ("operátor", Role::Agent),
-                ("customer", Role::Customer),
-                ("bot", Role::Bot),
-            ]
-            .map(|(n, r)| (n.to_string(), r)),
+            [("zákazník", Role::Customer), ("operátor", Role::Agent), ("customer", Role::Customer), ("bot", Role::Bot)]
+                .map(|(n, r)| (n.to_string(), r)),
         )
     }
 
     #[test]
     fn parses_localised_speaker_lines() {
-        let turns = speakers().parse_lines("Zákazník: Dobrý den\nOperátor: Dobrý den, jak pomohu?\npokračování\nZakaznik: Nefunguje mi to").unwrap();
+        let turns = speakers()
+            .parse_lines(
+                "Zákazník: Dobrý den\nOperátor: Dobrý den, jak pomohu?\npokračování\nZakaznik: Nefunguje mi to",
+            )
+            .unwrap();
         assert_eq!(turns.len(), 3);
         assert_eq!(turns[1].text, "Dobrý den, jak pomohu? pokračování");
         assert_eq!(turns[2].role, Role::Customer);
         assert!(speakers().parse_lines("Poznámka: jen text").is_none());
-        assert!(
-            speakers()
-                .parse_lines("Cena: 100 Kč\nZákazník: ok")
-                .is_none(),
-            "must open with a speaker"
-        );
+        assert!(speakers().parse_lines("Cena: 100 Kč\nZákazník: ok").is_none(), "must open with a speaker");
     }
 
     #[test]
     fn joins_customer_turns_with_spans() {
-        let turns = speakers()
-            .parse_lines("Customer: hi\nbot: hello\nCustomer: it broke")
-            .unwrap();
+        let turns = speakers().parse_lines("Customer: hi\nbot: hello\nCustomer: it broke").unwrap();
         let j = join_customer(&turns);
         assert_eq!(j.text, "hi\nit broke");
         assert_eq!(j.spans, vec![(0, 2), (3, 11)]);
@@ -247,10 +219,7 @@ mod tests {
     fn json_turns_need_text() {
         let v: Vec<serde_json::Value> =
             serde_json::from_str(r#"[{"role":"customer","text":"a"},{"role":"agent"}]"#).unwrap();
-        assert_eq!(
-            speakers().from_json(&v).unwrap_err(),
-            "transcript turn 2 has no text"
-        );
+        assert_eq!(speakers().from_json(&v).unwrap_err(), "transcript turn 2 has no text");
     }
 
     #[test]

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BooleanArray, DictionaryArray, Float32Array, Int8Array, ListArray, RecordBatch,
-    StringArray, StructArray, UInt8Array, UInt32Array,
+    ArrayRef, BooleanArray, DictionaryArray, Float32Array, Int8Array, ListArray, RecordBatch, StringArray, StructArray,
+    UInt8Array, UInt32Array,
 };
 use arrow::buffer::{NullBuffer, OffsetBuffer};
 use arrow::datatypes::{DataType, Field, Fields, Int8Type, Schema, SchemaRef};
@@ -138,11 +138,7 @@ pub fn output_schema(input_columns: &[String], lexicon_hash: &str) -> SchemaRef 
     fields.extend([
         Field::new("emotion", dict_type(), true),
         Field::new("themes", list_of(DataType::Utf8), false),
-        Field::new(
-            "evidence",
-            list_of(DataType::Struct(evidence_fields())),
-            false,
-        ),
+        Field::new("evidence", list_of(DataType::Struct(evidence_fields())), false),
         Field::new("flagged", DataType::Boolean, false),
         Field::new("priority", DataType::UInt8, false),
         Field::new("flag_reasons", list_of(DataType::Utf8), false),
@@ -155,14 +151,8 @@ pub fn output_schema(input_columns: &[String], lexicon_hash: &str) -> SchemaRef 
         Field::new("turns", list_of(DataType::Struct(turn_fields())), true),
     ]);
     let metadata: std::collections::HashMap<String, String> = [
-        (
-            "hlas.schema_version".to_string(),
-            SCHEMA_VERSION.to_string(),
-        ),
-        (
-            "hlas.version".to_string(),
-            env!("CARGO_PKG_VERSION").to_string(),
-        ),
+        ("hlas.schema_version".to_string(), SCHEMA_VERSION.to_string()),
+        ("hlas.version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
         ("hlas.lexicon_hash".to_string(), lexicon_hash.to_string()),
     ]
     .into_iter()
@@ -173,26 +163,13 @@ pub fn output_schema(input_columns: &[String], lexicon_hash: &str) -> SchemaRef 
 /// A dictionary column over a fixed value list: every batch carries the same dictionary, which the IPC file
 /// format requires (it allows no dictionary replacement between batches).
 fn fixed_dictionary(keys: Vec<Option<i8>>, values: &[&str]) -> ArrayRef {
-    let dict = DictionaryArray::<Int8Type>::new(
-        Int8Array::from(keys),
-        Arc::new(StringArray::from(values.to_vec())),
-    );
+    let dict = DictionaryArray::<Int8Type>::new(Int8Array::from(keys), Arc::new(StringArray::from(values.to_vec())));
     Arc::new(dict)
 }
 
-fn list_array(
-    item: DataType,
-    offsets: Vec<i32>,
-    values: ArrayRef,
-    nulls: Option<NullBuffer>,
-) -> ArrayRef {
+fn list_array(item: DataType, offsets: Vec<i32>, values: ArrayRef, nulls: Option<NullBuffer>) -> ArrayRef {
     let field = Arc::new(Field::new("item", item, false));
-    Arc::new(ListArray::new(
-        field,
-        OffsetBuffer::new(offsets.into()),
-        values,
-        nulls,
-    ))
+    Arc::new(ListArray::new(field, OffsetBuffer::new(offsets.into()), values, nulls))
 }
 
 /// Builds one record batch from records and their analyses (same length, same order).
@@ -208,80 +185,38 @@ pub fn build_batch(
     // ANALYSIS_COLUMNS includes `id`, so what is left are the passthrough columns.
     let n_meta = schema.fields().len() - ANALYSIS_COLUMNS.len();
     let mut cols: Vec<ArrayRef> = Vec::with_capacity(schema.fields().len());
-    cols.push(Arc::new(StringArray::from_iter_values(
-        records.iter().map(|r| r.id.as_str()),
-    )));
+    cols.push(Arc::new(StringArray::from_iter_values(records.iter().map(|r| r.id.as_str()))));
     for c in 0..n_meta {
-        cols.push(Arc::new(
-            records
-                .iter()
-                .map(|r| r.meta.get(c).and_then(|v| v.as_deref()))
-                .collect::<StringArray>(),
-        ));
+        cols.push(Arc::new(records.iter().map(|r| r.meta.get(c).and_then(|v| v.as_deref())).collect::<StringArray>()));
     }
-    cols.push(Arc::new(StringArray::from_iter_values(
-        analyses.iter().map(|a| a.text.as_str()),
-    )));
+    cols.push(Arc::new(StringArray::from_iter_values(analyses.iter().map(|a| a.text.as_str()))));
     let langs: Vec<&str> = Lang::ALL.iter().map(|l| l.code()).collect();
-    cols.push(fixed_dictionary(
-        analyses
-            .iter()
-            .map(|a| Some(a.lang.index() as i8))
-            .collect(),
-        &langs,
-    ));
-    cols.push(Arc::new(Float32Array::from_iter_values(
-        analyses.iter().map(|a| a.lang_confidence),
-    )));
-    cols.push(Arc::new(Float32Array::from_iter_values(
-        analyses.iter().map(|a| a.sentiment),
-    )));
+    cols.push(fixed_dictionary(analyses.iter().map(|a| Some(a.lang.index() as i8)).collect(), &langs));
+    cols.push(Arc::new(Float32Array::from_iter_values(analyses.iter().map(|a| a.lang_confidence))));
+    cols.push(Arc::new(Float32Array::from_iter_values(analyses.iter().map(|a| a.sentiment))));
     let labels: Vec<&str> = SentimentLabel::ALL.iter().map(|l| l.as_str()).collect();
     let label_keys = analyses
         .iter()
-        .map(|a| {
-            SentimentLabel::ALL
-                .iter()
-                .position(|l| *l == a.sentiment_label)
-                .map(|i| i as i8)
-        })
+        .map(|a| SentimentLabel::ALL.iter().position(|l| *l == a.sentiment_label).map(|i| i as i8))
         .collect();
     cols.push(fixed_dictionary(label_keys, &labels));
     for e in 0..EMOTIONS.len() {
-        cols.push(Arc::new(Float32Array::from_iter_values(
-            analyses.iter().map(|a| a.emotions[e]),
-        )));
+        cols.push(Arc::new(Float32Array::from_iter_values(analyses.iter().map(|a| a.emotions[e]))));
     }
-    cols.push(fixed_dictionary(
-        analyses
-            .iter()
-            .map(|a| a.emotion.map(|i| i as i8))
-            .collect(),
-        &EMOTIONS,
-    ));
+    cols.push(fixed_dictionary(analyses.iter().map(|a| a.emotion.map(|i| i as i8)).collect(), &EMOTIONS));
 
     // themes: List<Utf8>
     let mut offsets = vec![0i32];
     let mut values: Vec<&str> = Vec::new();
     for a in analyses {
-        values.extend(
-            a.themes
-                .iter()
-                .map(|&t| theme_ids.get(t).map_or("", String::as_str)),
-        );
+        values.extend(a.themes.iter().map(|&t| theme_ids.get(t).map_or("", String::as_str)));
         offsets.push(values.len() as i32);
     }
-    cols.push(list_array(
-        DataType::Utf8,
-        offsets,
-        Arc::new(StringArray::from(values)),
-        None,
-    ));
+    cols.push(list_array(DataType::Utf8, offsets, Arc::new(StringArray::from(values)), None));
 
     // evidence: List<Struct{kind, label, start, end, weight}>
     let mut offsets = vec![0i32];
-    let evidence: Vec<&crate::analyze::Evidence> =
-        analyses.iter().flat_map(|a| a.evidence.iter()).collect();
+    let evidence: Vec<&crate::analyze::Evidence> = analyses.iter().flat_map(|a| a.evidence.iter()).collect();
     let mut count = 0;
     for a in analyses {
         count += a.evidence.len();
@@ -290,85 +225,43 @@ pub fn build_batch(
     let ev_struct = StructArray::new(
         evidence_fields(),
         vec![
-            Arc::new(StringArray::from_iter_values(
-                evidence.iter().map(|e| e.kind.as_str()),
-            )),
-            Arc::new(StringArray::from_iter_values(
-                evidence.iter().map(|e| e.label.as_str()),
-            )),
-            Arc::new(UInt32Array::from_iter_values(
-                evidence.iter().map(|e| e.start),
-            )),
-            Arc::new(UInt32Array::from_iter_values(
-                evidence.iter().map(|e| e.end),
-            )),
-            Arc::new(Float32Array::from_iter_values(
-                evidence.iter().map(|e| e.weight),
-            )),
+            Arc::new(StringArray::from_iter_values(evidence.iter().map(|e| e.kind.as_str()))),
+            Arc::new(StringArray::from_iter_values(evidence.iter().map(|e| e.label.as_str()))),
+            Arc::new(UInt32Array::from_iter_values(evidence.iter().map(|e| e.start))),
+            Arc::new(UInt32Array::from_iter_values(evidence.iter().map(|e| e.end))),
+            Arc::new(Float32Array::from_iter_values(evidence.iter().map(|e| e.weight))),
         ],
         None,
     );
-    cols.push(list_array(
-        DataType::Struct(evidence_fields()),
-        offsets,
-        Arc::new(ev_struct),
-        None,
-    ));
+    cols.push(list_array(DataType::Struct(evidence_fields()), offsets, Arc::new(ev_struct), None));
 
-    cols.push(Arc::new(BooleanArray::from(
-        analyses.iter().map(|a| a.flagged).collect::<Vec<_>>(),
-    )));
-    cols.push(Arc::new(UInt8Array::from_iter_values(
-        analyses.iter().map(|a| a.priority),
-    )));
+    cols.push(Arc::new(BooleanArray::from(analyses.iter().map(|a| a.flagged).collect::<Vec<_>>())));
+    cols.push(Arc::new(UInt8Array::from_iter_values(analyses.iter().map(|a| a.priority))));
     let mut offsets = vec![0i32];
     let mut reasons: Vec<&str> = Vec::new();
     for a in analyses {
         reasons.extend(a.flag_reasons.iter().copied());
         offsets.push(reasons.len() as i32);
     }
-    cols.push(list_array(
-        DataType::Utf8,
-        offsets,
-        Arc::new(StringArray::from(reasons)),
-        None,
-    ));
-    cols.push(Arc::new(UInt32Array::from_iter_values(
-        analyses.iter().map(|a| a.n_tokens),
-    )));
-    cols.push(Arc::new(
-        analyses
-            .iter()
-            .map(|a| a.error.as_deref())
-            .collect::<StringArray>(),
-    ));
+    cols.push(list_array(DataType::Utf8, offsets, Arc::new(StringArray::from(reasons)), None));
+    cols.push(Arc::new(UInt32Array::from_iter_values(analyses.iter().map(|a| a.n_tokens))));
+    cols.push(Arc::new(analyses.iter().map(|a| a.error.as_deref()).collect::<StringArray>()));
 
     // Transcript columns: null for single texts.
     let tr = |f: &dyn Fn(&crate::analyze::TranscriptInfo) -> f32| -> Float32Array {
-        analyses
-            .iter()
-            .map(|a| a.transcript.as_ref().map(f))
-            .collect()
+        analyses.iter().map(|a| a.transcript.as_ref().map(f)).collect()
     };
     cols.push(Arc::new(
-        analyses
-            .iter()
-            .map(|a| a.transcript.as_ref().map(|t| t.turns.len() as u32))
-            .collect::<UInt32Array>(),
+        analyses.iter().map(|a| a.transcript.as_ref().map(|t| t.turns.len() as u32)).collect::<UInt32Array>(),
     ));
     cols.push(Arc::new(tr(&|t| t.customer_sentiment_start)));
     cols.push(Arc::new(tr(&|t| t.customer_sentiment_end)));
     cols.push(Arc::new(
-        analyses
-            .iter()
-            .map(|a| a.transcript.as_ref().map(|t| t.repeated_requests))
-            .collect::<UInt32Array>(),
+        analyses.iter().map(|a| a.transcript.as_ref().map(|t| t.repeated_requests)).collect::<UInt32Array>(),
     ));
     let mut offsets = vec![0i32];
-    let turns: Vec<&crate::transcript::Turn> = analyses
-        .iter()
-        .flat_map(|a| a.transcript.iter().flat_map(|t| t.turns.iter()))
-        .collect();
+    let turns: Vec<&crate::transcript::Turn> =
+        analyses.iter().flat_map(|a| a.transcript.iter().flat_map(|t| t.turns.iter())).collect();
     let mut count = 0;
     for a in analyses {
         count += a.transcript.as_ref().map_or(0, |t| t.turns.len());
@@ -377,30 +270,14 @@ pub fn build_batch(
     let turn_struct = StructArray::new(
         turn_fields(),
         vec![
-            Arc::new(StringArray::from_iter_values(
-                turns.iter().map(|t| t.role.as_str()),
-            )),
-            Arc::new(StringArray::from_iter_values(
-                turns.iter().map(|t| t.speaker.as_str()),
-            )),
-            Arc::new(StringArray::from_iter_values(
-                turns.iter().map(|t| t.text.as_str()),
-            )),
+            Arc::new(StringArray::from_iter_values(turns.iter().map(|t| t.role.as_str()))),
+            Arc::new(StringArray::from_iter_values(turns.iter().map(|t| t.speaker.as_str()))),
+            Arc::new(StringArray::from_iter_values(turns.iter().map(|t| t.text.as_str()))),
         ],
         None,
     );
-    let nulls = NullBuffer::from(
-        analyses
-            .iter()
-            .map(|a| a.transcript.is_some())
-            .collect::<Vec<_>>(),
-    );
-    cols.push(list_array(
-        DataType::Struct(turn_fields()),
-        offsets,
-        Arc::new(turn_struct),
-        Some(nulls),
-    ));
+    let nulls = NullBuffer::from(analyses.iter().map(|a| a.transcript.is_some()).collect::<Vec<_>>());
+    cols.push(list_array(DataType::Struct(turn_fields()), offsets, Arc::new(turn_struct), Some(nulls)));
 
     RecordBatch::try_new(schema.clone(), cols)
 }
@@ -435,22 +312,10 @@ impl AtomicFile {
     /// # Errors
     /// The file cannot be created.
     pub fn create(dest: &Path) -> Result<(Self, BufWriter<File>), WriteError> {
-        let name = dest
-            .file_name()
-            .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+        let name = dest.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
         let tmp = dest.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-        let file = File::create(&tmp).map_err(|source| WriteError::Io {
-            path: dest.to_path_buf(),
-            source,
-        })?;
-        Ok((
-            AtomicFile {
-                tmp,
-                dest: dest.to_path_buf(),
-                committed: false,
-            },
-            BufWriter::with_capacity(1 << 20, file),
-        ))
+        let file = File::create(&tmp).map_err(|source| WriteError::Io { path: dest.to_path_buf(), source })?;
+        Ok((AtomicFile { tmp, dest: dest.to_path_buf(), committed: false }, BufWriter::with_capacity(1 << 20, file)))
     }
 
     /// Renames the finished file into place.
@@ -458,10 +323,7 @@ impl AtomicFile {
     /// # Errors
     /// The rename failed.
     pub fn commit(mut self) -> Result<(), WriteError> {
-        std::fs::rename(&self.tmp, &self.dest).map_err(|source| WriteError::Io {
-            path: self.dest.clone(),
-            source,
-        })?;
+        std::fs::rename(&self.tmp, &self.dest).map_err(|source| WriteError::Io { path: self.dest.clone(), source })?;
         self.committed = true;
         Ok(())
     }
@@ -488,62 +350,28 @@ impl ArrowSink {
     ///
     /// # Errors
     /// The file cannot be created.
-    pub fn create(
-        dest: &Path,
-        schema: SchemaRef,
-        theme_ids: Vec<String>,
-    ) -> Result<Self, WriteError> {
+    pub fn create(dest: &Path, schema: SchemaRef, theme_ids: Vec<String>) -> Result<Self, WriteError> {
         let (file, out) = AtomicFile::create(dest)?;
-        let writer = FileWriter::try_new(out, &schema).map_err(|source| WriteError::Arrow {
-            path: dest.into(),
-            source,
-        })?;
-        Ok(ArrowSink {
-            writer,
-            file,
-            schema,
-            theme_ids,
-        })
+        let writer =
+            FileWriter::try_new(out, &schema).map_err(|source| WriteError::Arrow { path: dest.into(), source })?;
+        Ok(ArrowSink { writer, file, schema, theme_ids })
     }
 }
 
 impl Sink for ArrowSink {
     fn write(&mut self, records: &[Record], analyses: &[Analysis]) -> Result<(), WriteError> {
         let path = || self.file.dest.clone();
-        let batch =
-            build_batch(&self.schema, records, analyses, &self.theme_ids).map_err(|source| {
-                WriteError::Arrow {
-                    path: path(),
-                    source,
-                }
-            })?;
-        self.writer
-            .write(&batch)
-            .map_err(|source| WriteError::Arrow {
-                path: path(),
-                source,
-            })
+        let batch = build_batch(&self.schema, records, analyses, &self.theme_ids)
+            .map_err(|source| WriteError::Arrow { path: path(), source })?;
+        self.writer.write(&batch).map_err(|source| WriteError::Arrow { path: path(), source })
     }
 
     fn finish(mut self: Box<Self>) -> Result<(), WriteError> {
         let path = self.file.dest.clone();
-        self.writer.finish().map_err(|source| WriteError::Arrow {
-            path: path.clone(),
-            source,
-        })?;
-        let out = self
-            .writer
-            .into_inner()
-            .map_err(|source| WriteError::Arrow {
-                path: path.clone(),
-                source,
-            })?;
-        let file = out.into_inner().map_err(|e| WriteError::Io {
-            path: path.clone(),
-            source: e.into_error(),
-        })?;
-        file.sync_all()
-            .map_err(|source| WriteError::Io { path, source })?;
+        self.writer.finish().map_err(|source| WriteError::Arrow { path: path.clone(), source })?;
+        let out = self.writer.into_inner().map_err(|source| WriteError::Arrow { path: path.clone(), source })?;
+        let file = out.into_inner().map_err(|e| WriteError::Io { path: path.clone(), source: e.into_error() })?;
+        file.sync_all().map_err(|source| WriteError::Io { path, source })?;
         self.file.commit()
     }
 }
@@ -562,30 +390,14 @@ impl JsonlSink {
     ///
     /// # Errors
     /// The file cannot be created.
-    pub fn create(
-        dest: &Path,
-        input_columns: &[String],
-        theme_ids: Vec<String>,
-    ) -> Result<Self, WriteError> {
+    pub fn create(dest: &Path, input_columns: &[String], theme_ids: Vec<String>) -> Result<Self, WriteError> {
         let passthrough = passthrough_names(input_columns);
         if dest == Path::new("-") {
             let out = Box::new(BufWriter::new(std::io::stdout()));
-            return Ok(JsonlSink {
-                out,
-                file: None,
-                path: dest.into(),
-                passthrough,
-                theme_ids,
-            });
+            return Ok(JsonlSink { out, file: None, path: dest.into(), passthrough, theme_ids });
         }
         let (file, out) = AtomicFile::create(dest)?;
-        Ok(JsonlSink {
-            out: Box::new(out),
-            file: Some(file),
-            path: dest.into(),
-            passthrough,
-            theme_ids,
-        })
+        Ok(JsonlSink { out: Box::new(out), file: Some(file), path: dest.into(), passthrough, theme_ids })
     }
 
     fn row(&self, r: &Record, a: &Analysis) -> serde_json::Value {
@@ -603,15 +415,8 @@ impl JsonlSink {
         for (e, v) in EMOTIONS.iter().zip(a.emotions) {
             m.insert((*e).into(), json!(v));
         }
-        m.insert(
-            "emotion".into(),
-            a.emotion.map_or(Value::Null, |i| json!(EMOTIONS[i])),
-        );
-        let themes: Vec<&str> = a
-            .themes
-            .iter()
-            .map(|&t| self.theme_ids.get(t).map_or("", String::as_str))
-            .collect();
+        m.insert("emotion".into(), a.emotion.map_or(Value::Null, |i| json!(EMOTIONS[i])));
+        let themes: Vec<&str> = a.themes.iter().map(|&t| self.theme_ids.get(t).map_or("", String::as_str)).collect();
         m.insert("themes".into(), json!(themes));
         let evidence: Vec<Value> = a
             .evidence
@@ -626,18 +431,9 @@ impl JsonlSink {
         m.insert("error".into(), json!(a.error));
         let t = a.transcript.as_ref();
         m.insert("n_turns".into(), json!(t.map(|t| t.turns.len())));
-        m.insert(
-            "customer_sentiment_start".into(),
-            json!(t.map(|t| t.customer_sentiment_start)),
-        );
-        m.insert(
-            "customer_sentiment_end".into(),
-            json!(t.map(|t| t.customer_sentiment_end)),
-        );
-        m.insert(
-            "repeated_requests".into(),
-            json!(t.map(|t| t.repeated_requests)),
-        );
+        m.insert("customer_sentiment_start".into(), json!(t.map(|t| t.customer_sentiment_start)));
+        m.insert("customer_sentiment_end".into(), json!(t.map(|t| t.customer_sentiment_end)));
+        m.insert("repeated_requests".into(), json!(t.map(|t| t.repeated_requests)));
         let turns = t.map(|t| {
             t.turns
                 .iter()
@@ -653,23 +449,15 @@ impl Sink for JsonlSink {
     fn write(&mut self, records: &[Record], analyses: &[Analysis]) -> Result<(), WriteError> {
         for (r, a) in records.iter().zip(analyses) {
             let row = self.row(r, a);
-            serde_json::to_writer(&mut self.out, &row).map_err(|e| WriteError::Io {
-                path: self.path.clone(),
-                source: e.into(),
-            })?;
-            self.out.write_all(b"\n").map_err(|source| WriteError::Io {
-                path: self.path.clone(),
-                source,
-            })?;
+            serde_json::to_writer(&mut self.out, &row)
+                .map_err(|e| WriteError::Io { path: self.path.clone(), source: e.into() })?;
+            self.out.write_all(b"\n").map_err(|source| WriteError::Io { path: self.path.clone(), source })?;
         }
         Ok(())
     }
 
     fn finish(mut self: Box<Self>) -> Result<(), WriteError> {
-        self.out.flush().map_err(|source| WriteError::Io {
-            path: self.path.clone(),
-            source,
-        })?;
+        self.out.flush().map_err(|source| WriteError::Io { path: self.path.clone(), source })?;
         drop(self.out);
         match self.file.take() {
             Some(f) => f.commit(),
@@ -684,16 +472,8 @@ mod tests {
 
     #[test]
     fn clashing_input_columns_get_a_prefix() {
-        let names = passthrough_names(&[
-            "date".into(),
-            "lang".into(),
-            "input_lang".into(),
-            "text".into(),
-        ]);
-        assert_eq!(
-            names,
-            vec!["date", "input_lang", "input_input_lang", "input_text"]
-        );
+        let names = passthrough_names(&["date".into(), "lang".into(), "input_lang".into(), "text".into()]);
+        assert_eq!(names, vec!["date", "input_lang", "input_input_lang", "input_text"]);
     }
 
     #[test]

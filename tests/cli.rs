@@ -9,16 +9,11 @@ use arrow::datatypes::{Float32Type, Int8Type, UInt32Type};
 use arrow::ipc::reader::FileReader;
 
 fn testdata(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(name)
 }
 
 fn hlas(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hlas"))
-        .args(args)
-        .output()
-        .expect("hlas runs")
+    Command::new(env!("CARGO_BIN_EXE_hlas")).args(args).output().expect("hlas runs")
 }
 
 /// Runs `hlas analyze` on inputs into a fresh Arrow file and returns (output, the batches).
@@ -27,19 +22,12 @@ fn analyze(inputs: &[PathBuf], extra: &[&str]) -> (Output, Vec<RecordBatch>, tem
     let out = dir.path().join("out.arrow");
     let mut args: Vec<String> = vec!["analyze".into()];
     args.extend(inputs.iter().map(|p| p.display().to_string()));
-    args.extend([
-        "-o".into(),
-        out.display().to_string(),
-        "--no-progress".into(),
-    ]);
+    args.extend(["-o".into(), out.display().to_string(), "--no-progress".into()]);
     args.extend(extra.iter().map(|s| s.to_string()));
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let output = hlas(&args);
     let batches = if out.exists() {
-        FileReader::try_new(std::fs::File::open(&out).unwrap(), None)
-            .unwrap()
-            .map(|b| b.unwrap())
-            .collect()
+        FileReader::try_new(std::fs::File::open(&out).unwrap(), None).unwrap().map(|b| b.unwrap()).collect()
     } else {
         Vec::new()
     };
@@ -80,19 +68,9 @@ fn string_at(col: &dyn Array, i: usize) -> Option<String> {
 fn rows(batches: &[RecordBatch]) -> Vec<Row> {
     let mut out = Vec::new();
     for b in batches {
-        let col = |name: &str| {
-            b.column_by_name(name)
-                .unwrap_or_else(|| panic!("column {name}"))
-                .clone()
-        };
-        let meta_names: Vec<String> = b
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .skip(1)
-            .take_while(|n| n != "text")
-            .collect();
+        let col = |name: &str| b.column_by_name(name).unwrap_or_else(|| panic!("column {name}")).clone();
+        let meta_names: Vec<String> =
+            b.schema().fields().iter().map(|f| f.name().clone()).skip(1).take_while(|n| n != "text").collect();
         for i in 0..b.num_rows() {
             let themes = col("themes");
             let themes = themes.as_list::<i32>().value(i);
@@ -126,23 +104,16 @@ fn rows(batches: &[RecordBatch]) -> Vec<Row> {
                 text: string_at(col("text").as_ref(), i).unwrap(),
                 lang: string_at(col("lang").as_ref(), i).unwrap(),
                 sentiment: col("sentiment").as_primitive::<Float32Type>().value(i),
-                themes: (0..themes.len())
-                    .map(|k| themes.as_string::<i32>().value(k).to_string())
-                    .collect(),
+                themes: (0..themes.len()).map(|k| themes.as_string::<i32>().value(k).to_string()).collect(),
                 evidence,
                 flagged: col("flagged").as_boolean().value(i),
-                flag_reasons: (0..reasons.len())
-                    .map(|k| reasons.as_string::<i32>().value(k).to_string())
-                    .collect(),
+                flag_reasons: (0..reasons.len()).map(|k| reasons.as_string::<i32>().value(k).to_string()).collect(),
                 error: string_at(col("error").as_ref(), i),
                 n_turns: opt_u32("n_turns"),
                 repeated: opt_u32("repeated_requests"),
                 start: opt_f32("customer_sentiment_start"),
                 end: opt_f32("customer_sentiment_end"),
-                meta: meta_names
-                    .iter()
-                    .map(|n| (n.clone(), string_at(col(n).as_ref(), i)))
-                    .collect(),
+                meta: meta_names.iter().map(|n| (n.clone(), string_at(col(n).as_ref(), i))).collect(),
             });
         }
     }
@@ -150,16 +121,11 @@ fn rows(batches: &[RecordBatch]) -> Vec<Row> {
 }
 
 fn chars(text: &str, start: u32, end: u32) -> String {
-    text.chars()
-        .skip(start as usize)
-        .take((end - start) as usize)
-        .collect()
+    text.chars().skip(start as usize).take((end - start) as usize).collect()
 }
 
 fn by_id<'a>(rows: &'a [Row], id: &str) -> &'a Row {
-    rows.iter()
-        .find(|r| r.id == id)
-        .unwrap_or_else(|| panic!("no row {id}"))
+    rows.iter().find(|r| r.id == id).unwrap_or_else(|| panic!("no row {id}"))
 }
 
 fn stderr(o: &Output) -> String {
@@ -172,75 +138,34 @@ fn feedback_csv_keeps_columns_and_reads_all_four_languages() {
     assert!(out.status.success(), "{}", stderr(&out));
     let schema = batches[0].schema();
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-    assert_eq!(
-        &names[..6],
-        &["id", "date", "channel", "agent", "rating", "text"]
-    );
+    assert_eq!(&names[..6], &["id", "date", "channel", "agent", "rating", "text"]);
     assert_eq!(schema.metadata()["hlas.schema_version"], "1");
     assert_eq!(schema.metadata()["hlas.version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(schema.metadata()["hlas.lexicon_hash"].len(), 16);
     let rows = rows(&batches);
     assert_eq!(rows.len(), 48);
-    assert!(
-        stderr(&out).contains("read 48 records, wrote 48 rows: 48 ok, 0 with error"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("read 48 records, wrote 48 rows: 48 ok, 0 with error"), "{}", stderr(&out));
     let first = by_id(&rows, "fb-cs-wait");
-    assert_eq!(
-        first.meta[0],
-        ("date".to_string(), Some("2026-10-01".to_string()))
-    );
-    assert!(
-        first
-            .meta
-            .iter()
-            .any(|(n, v)| n == "channel" && v.is_some())
-    );
+    assert_eq!(first.meta[0], ("date".to_string(), Some("2026-10-01".to_string())));
+    assert!(first.meta.iter().any(|(n, v)| n == "channel" && v.is_some()));
     for lang in ["cs", "pl", "sk", "en"] {
         for kind in ["wait", "neg", "pos", "repeat"] {
             let r = by_id(&rows, &format!("fb-{lang}-{kind}"));
             assert_eq!(r.lang, lang, "{}: {}", r.id, r.text);
         }
         let neg = by_id(&rows, &format!("fb-{lang}-neg"));
-        assert!(
-            neg.sentiment < -0.3,
-            "{}: {} scored {}",
-            neg.id,
-            neg.text,
-            neg.sentiment
-        );
+        assert!(neg.sentiment < -0.3, "{}: {} scored {}", neg.id, neg.text, neg.sentiment);
         assert!(neg.flagged, "{} is strongly negative", neg.id);
-        assert!(
-            neg.flag_reasons.contains(&"strongly_negative".to_string()),
-            "{:?}",
-            neg.flag_reasons
-        );
+        assert!(neg.flag_reasons.contains(&"strongly_negative".to_string()), "{:?}", neg.flag_reasons);
         let pos = by_id(&rows, &format!("fb-{lang}-pos"));
-        assert!(
-            pos.sentiment > 0.3,
-            "{}: {} scored {}",
-            pos.id,
-            pos.text,
-            pos.sentiment
-        );
+        assert!(pos.sentiment > 0.3, "{}: {} scored {}", pos.id, pos.text, pos.sentiment);
         assert!(!pos.flagged);
         let rep = by_id(&rows, &format!("fb-{lang}-repeat"));
-        assert!(
-            rep.themes.contains(&"repeat_contact".to_string()),
-            "{}: {:?}",
-            rep.text,
-            rep.themes
-        );
+        assert!(rep.themes.contains(&"repeat_contact".to_string()), "{}: {:?}", rep.text, rep.themes);
     }
     for id in ["fb-cs-nodia-neg", "fb-sk-nodia-neg", "fb-pl-nodia-neg"] {
         let r = by_id(&rows, id);
-        assert!(
-            r.sentiment < -0.2,
-            "{id}: {} scored {}",
-            r.text,
-            r.sentiment
-        );
+        assert!(r.sentiment < -0.2, "{id}: {} scored {}", r.text, r.sentiment);
     }
     for id in ["fb-cs-nodia-pos", "fb-pl-nodia-pos"] {
         let r = by_id(&rows, id);
@@ -260,46 +185,28 @@ fn waiting_forty_minutes_is_wait_time_with_the_right_span() {
         ("fb-en-wait", "I waited 40 minutes"),
     ] {
         let r = by_id(&rows, id);
-        assert!(
-            r.themes.contains(&"wait_time".to_string()),
-            "{id}: {:?}",
-            r.themes
-        );
+        assert!(r.themes.contains(&"wait_time".to_string()), "{id}: {:?}", r.themes);
         let phrase_start = r.text[..r.text.find(phrase).unwrap()].chars().count() as u32;
         let phrase_end = phrase_start + phrase.chars().count() as u32;
         // The wait_time evidence inside the phrase: the quantity, exactly, and (where matched) the verb.
         let inside: Vec<String> = r
             .evidence
             .iter()
-            .filter(|e| {
-                e.0 == "theme" && e.1 == "wait_time" && e.2 >= phrase_start && e.3 <= phrase_end
-            })
+            .filter(|e| e.0 == "theme" && e.1 == "wait_time" && e.2 >= phrase_start && e.3 <= phrase_end)
             .map(|e| chars(&r.text, e.2, e.3))
             .collect();
         let quantity = &phrase[phrase.find("40").unwrap()..];
-        assert!(
-            inside.iter().any(|s| s == quantity),
-            "{id}: '{quantity}' must be evidence, got {inside:?}"
-        );
-        assert!(
-            inside.iter().all(|s| phrase.contains(s.as_str())),
-            "{id}: {inside:?}"
-        );
+        assert!(inside.iter().any(|s| s == quantity), "{id}: '{quantity}' must be evidence, got {inside:?}");
+        assert!(inside.iter().all(|s| phrase.contains(s.as_str())), "{id}: {inside:?}");
     }
 }
 
 #[test]
 fn every_evidence_span_slices_the_text_to_a_word() {
-    let inputs: Vec<PathBuf> = [
-        "feedback.csv",
-        "reviews.jsonl",
-        "transcripts.jsonl",
-        "transcripts.json",
-        "chats.csv",
-    ]
-    .iter()
-    .map(|f| testdata(f))
-    .collect();
+    let inputs: Vec<PathBuf> = ["feedback.csv", "reviews.jsonl", "transcripts.jsonl", "transcripts.json", "chats.csv"]
+        .iter()
+        .map(|f| testdata(f))
+        .collect();
     let (out, batches, _dir) = analyze(&inputs, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     for r in rows(&batches) {
@@ -333,18 +240,10 @@ fn all_input_formats_in_one_run() {
     // Columns from every input survive: CSV's agent, JSONL's stars and nested meta (as JSON text).
     let review = by_id(&rows, "rv-cs-3");
     assert!(review.meta.iter().any(|(n, v)| n == "stars" && v.is_some()));
-    let meta = review
-        .meta
-        .iter()
-        .find(|(n, _)| n == "meta")
-        .and_then(|(_, v)| v.clone())
-        .unwrap();
+    let meta = review.meta.iter().find(|(n, _)| n == "meta").and_then(|(_, v)| v.clone()).unwrap();
     assert!(meta.contains("\"source\""), "{meta}");
     // The empty line of notes.txt is a row with an error, named by file and line.
-    let empty: Vec<_> = rows
-        .iter()
-        .filter(|r| r.error.as_deref() == Some("empty text"))
-        .collect();
+    let empty: Vec<_> = rows.iter().filter(|r| r.error.as_deref() == Some("empty text")).collect();
     assert_eq!(empty.len(), 1);
     assert!(empty[0].id.ends_with("notes.txt:6"), "{}", empty[0].id);
     assert!(stderr(&out).contains(&format!("read {expected} records, wrote {expected} rows")));
@@ -352,11 +251,7 @@ fn all_input_formats_in_one_run() {
 
 #[test]
 fn transcripts_measure_repeats_and_trajectory() {
-    let inputs = [
-        testdata("transcripts.jsonl"),
-        testdata("transcripts.json"),
-        testdata("chats.csv"),
-    ];
+    let inputs = [testdata("transcripts.jsonl"), testdata("transcripts.json"), testdata("chats.csv")];
     let (out, batches, _dir) = analyze(&inputs, &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let rows = rows(&batches);
@@ -365,43 +260,20 @@ fn transcripts_measure_repeats_and_trajectory() {
         assert_eq!(angry.lang, lang);
         assert!(angry.n_turns.unwrap() >= 4);
         assert!(angry.repeated.unwrap() >= 1, "{}: {}", angry.id, angry.text);
-        assert!(
-            angry.end.unwrap() < angry.start.unwrap(),
-            "{}: ends worse",
-            angry.id
-        );
+        assert!(angry.end.unwrap() < angry.start.unwrap(), "{}: ends worse", angry.id);
         assert!(angry.flagged, "{}", angry.id);
+        assert!(angry.flag_reasons.contains(&"repeated_contact".to_string()), "{}: {:?}", angry.id, angry.flag_reasons);
         assert!(
-            angry.flag_reasons.contains(&"repeated_contact".to_string()),
-            "{}: {:?}",
-            angry.id,
-            angry.flag_reasons
-        );
-        assert!(
-            angry
-                .evidence
-                .iter()
-                .any(|e| e.0 == "flag" && e.1 == "repeated_contact"),
+            angry.evidence.iter().any(|e| e.0 == "flag" && e.1 == "repeated_contact"),
             "{}: the flag points at the words",
             angry.id
         );
         let fine = by_id(&rows, &format!("tr-{lang}-2"));
-        assert!(
-            fine.end.unwrap() > 0.0,
-            "{}: {} ends well",
-            fine.id,
-            fine.text
-        );
+        assert!(fine.end.unwrap() > 0.0, "{}: {} ends well", fine.id, fine.text);
         let chat = by_id(&rows, &format!("ch-{lang}-1"));
+        assert!(chat.n_turns.unwrap() >= 3, "{}: Speaker: lines are turns", chat.id);
         assert!(
-            chat.n_turns.unwrap() >= 3,
-            "{}: Speaker: lines are turns",
-            chat.id
-        );
-        assert!(
-            !chat.text.contains("Operátor:")
-                && !chat.text.contains("Agent:")
-                && !chat.text.contains("Konsultant:")
+            !chat.text.contains("Operátor:") && !chat.text.contains("Agent:") && !chat.text.contains("Konsultant:")
         );
     }
     let single = by_id(&rows, "tj-en-1");
@@ -423,43 +295,23 @@ fn bad_inputs_give_documented_results() {
     assert_eq!(rows_r.len(), 5);
     let errors: Vec<_> = rows_r.iter().filter_map(|r| r.error.clone()).collect();
     assert_eq!(errors.len(), 2, "{errors:?}");
-    assert!(
-        errors
-            .iter()
-            .all(|e| e.starts_with("line ") && e.contains("fields, the header has 3"))
-    );
+    assert!(errors.iter().all(|e| e.starts_with("line ") && e.contains("fields, the header has 3")));
     let (_, batches, _dir) = analyze(&[testdata("bad/invalid_utf8.csv")], &[]);
     let rows_u = rows(&batches);
     assert_eq!(rows_u.len(), 3);
     let bad = by_id(&rows_u, "iu-2");
     assert!(bad.error.as_ref().unwrap().contains("invalid UTF-8"));
-    assert!(
-        bad.text.contains('\u{FFFD}'),
-        "the text is kept, with replacement characters"
-    );
+    assert!(bad.text.contains('\u{FFFD}'), "the text is kept, with replacement characters");
     // Malformed JSON line: a row with an error; BOM and CRLF: read normally.
     let (_, batches, _dir) = analyze(&[testdata("bad/malformed.jsonl")], &[]);
     let rows_m = rows(&batches);
     assert_eq!(rows_m.len(), 4);
-    assert_eq!(
-        rows_m
-            .iter()
-            .filter(|r| r
-                .error
-                .as_deref()
-                .is_some_and(|e| e.contains("invalid JSON")))
-            .count(),
-        1
-    );
+    assert_eq!(rows_m.iter().filter(|r| r.error.as_deref().is_some_and(|e| e.contains("invalid JSON"))).count(), 1);
     let (out, batches, _dir) = analyze(&[testdata("bad/bom_crlf.csv")], &[]);
     assert!(out.status.success());
     let rows_b = rows(&batches);
     assert_eq!(rows_b.len(), 3);
-    assert!(
-        rows_b
-            .iter()
-            .all(|r| r.error.is_none() && r.id.starts_with("bc-") && !r.text.ends_with('\r'))
-    );
+    assert!(rows_b.iter().all(|r| r.error.is_none() && r.id.starts_with("bc-") && !r.text.ends_with('\r')));
 }
 
 #[test]
@@ -467,21 +319,11 @@ fn missing_text_column_is_a_clear_error() {
     let (out, batches, dir) = analyze(&[testdata("bad/missing_text_col.csv")], &[]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(
-        err.contains("missing_text_col.csv") && err.contains("no text column 'text'"),
-        "{err}"
-    );
+    assert!(err.contains("missing_text_col.csv") && err.contains("no text column 'text'"), "{err}");
     assert!(batches.is_empty());
-    assert_eq!(
-        std::fs::read_dir(dir.path()).unwrap().count(),
-        0,
-        "no output and no partial file"
-    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "no output and no partial file");
     // The same file works when the text column is named.
-    let (out, batches, _dir) = analyze(
-        &[testdata("bad/missing_text_col.csv")],
-        &["--text-col", "comment"],
-    );
+    let (out, batches, _dir) = analyze(&[testdata("bad/missing_text_col.csv")], &["--text-col", "comment"]);
     assert!(out.status.success());
     assert_eq!(rows(&batches).len(), 2);
 }
@@ -491,10 +333,7 @@ fn truncated_gzip_keeps_the_rows_before_the_damage() {
     let (out, batches, _dir) = analyze(&[testdata("bad/truncated.csv.gz")], &[]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(
-        err.contains("truncated.csv.gz") && err.contains("input damaged"),
-        "{err}"
-    );
+    assert!(err.contains("truncated.csv.gz") && err.contains("input damaged"), "{err}");
     let rows = rows(&batches);
     assert!(rows.len() >= 50 && rows.len() < 200, "{}", rows.len());
     assert!(rows.iter().all(|r| r.id.starts_with("tz-")));
@@ -505,41 +344,22 @@ fn a_ten_megabyte_record_gets_a_row_with_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("big.csv");
     let big = "hrozné čekání ".repeat(10 * 1024 * 1024 / 16);
-    std::fs::write(
-        &input,
-        format!("id,text\nsmall,Skvělá obsluha\nbig,{big}\nafter,Nic moc\n"),
-    )
-    .unwrap();
+    std::fs::write(&input, format!("id,text\nsmall,Skvělá obsluha\nbig,{big}\nafter,Nic moc\n")).unwrap();
     let (out, batches, _d) = analyze(&[input], &[]);
     assert!(out.status.success(), "{}", stderr(&out));
     let rows = rows(&batches);
-    assert_eq!(
-        rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
-        ["small", "big", "after"]
-    );
-    assert!(
-        by_id(&rows, "big")
-            .error
-            .as_ref()
-            .unwrap()
-            .starts_with("text too long")
-    );
+    assert_eq!(rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["small", "big", "after"]);
+    assert!(by_id(&rows, "big").error.as_ref().unwrap().starts_with("text too long"));
     assert!(by_id(&rows, "after").error.is_none());
     assert!(stderr(&out).contains("2 ok, 1 with error"));
 }
 
 #[test]
 fn output_is_identical_for_any_thread_count() {
-    let inputs: Vec<PathBuf> = [
-        "feedback.csv",
-        "reviews.jsonl",
-        "transcripts.jsonl",
-        "chats.csv",
-        "notes.txt",
-    ]
-    .iter()
-    .map(|f| testdata(f))
-    .collect();
+    let inputs: Vec<PathBuf> = ["feedback.csv", "reviews.jsonl", "transcripts.jsonl", "chats.csv", "notes.txt"]
+        .iter()
+        .map(|f| testdata(f))
+        .collect();
     let dir = tempfile::tempdir().unwrap();
     let mut outputs = Vec::new();
     for threads in ["1", "4"] {
@@ -547,16 +367,7 @@ fn output_is_identical_for_any_thread_count() {
         let mut args = vec!["analyze".to_string()];
         args.extend(inputs.iter().map(|p| p.display().to_string()));
         args.extend(
-            [
-                "-o",
-                out.to_str().unwrap(),
-                "--threads",
-                threads,
-                "--batch-size",
-                "7",
-                "--no-progress",
-            ]
-            .map(String::from),
+            ["-o", out.to_str().unwrap(), "--threads", threads, "--batch-size", "7", "--no-progress"].map(String::from),
         );
         let o = hlas(&args.iter().map(String::as_str).collect::<Vec<_>>());
         assert!(o.status.success(), "{}", stderr(&o));
@@ -576,25 +387,14 @@ fn jsonl_output_and_stdin_input() {
         .spawn()
         .unwrap();
     use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(std::fs::read(testdata("reviews.jsonl")).unwrap().as_slice())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(std::fs::read(testdata("reviews.jsonl")).unwrap().as_slice()).unwrap();
     let status = child.wait_with_output().unwrap();
     assert!(status.status.success(), "{}", stderr(&status));
     let text = std::fs::read_to_string(&out).unwrap();
-    let lines: Vec<serde_json::Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 20);
     assert_eq!(lines[0]["id"], "rv-cs-1");
-    assert!(
-        lines[0]["stars"].is_string(),
-        "passthrough columns keep their text"
-    );
+    assert!(lines[0]["stars"].is_string(), "passthrough columns keep their text");
     assert!(lines[0]["evidence"].is_array());
 }
 
@@ -619,10 +419,7 @@ fn explain_and_stem_work() {
     let out = hlas(&["explain", "Čekal jsem 40 minut, hrozná obsluha!"]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("language: cs") && text.contains("wait_time"),
-        "{text}"
-    );
+    assert!(text.contains("language: cs") && text.contains("wait_time"), "{text}");
     let mut child = Command::new(env!("CARGO_BIN_EXE_hlas"))
         .args(["stem", "--lang", "en"])
         .stdin(std::process::Stdio::piped())
@@ -630,12 +427,7 @@ fn explain_and_stem_work() {
         .spawn()
         .unwrap();
     use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"waiting\nwaited\n")
-        .unwrap();
+    child.stdin.take().unwrap().write_all(b"waiting\nwaited\n").unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "wait\nwait\n");
 }
@@ -645,9 +437,5 @@ fn malformed_lexicon_dir_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let out = hlas(&["explain", "x", "--lexicons", dir.path().to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("cannot read lexicon file"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("cannot read lexicon file"), "{}", stderr(&out));
 }
