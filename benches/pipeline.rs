@@ -99,6 +99,27 @@ fn stages(c: &mut Criterion) {
             }
         })
     });
+    // The stemmers on the same folded words: hlas's Czech suffix stemmer against rust-stemmers' English Snowball.
+    let words: Vec<String> = texts
+        .iter()
+        .flat_map(|t| {
+            let doc = tokenize(t, &res.emoticons);
+            doc.tokens
+                .iter()
+                .filter(|k| k.kind == TokenKind::Word)
+                .map(|k| doc.folded(k).to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    eprintln!("stemming words: {}", words.len());
+    g.bench_function("stem_words_hlas_cs", |b| {
+        let cs = &res.lang(hlas::Lang::Cs).stemmer;
+        b.iter(|| words.iter().map(|w| cs.stem(w).len()).sum::<usize>())
+    });
+    g.bench_function("stem_words_snowball_en", |b| {
+        let en = rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English);
+        b.iter(|| words.iter().map(|w| en.stem(w).len()).sum::<usize>())
+    });
     g.bench_function("analyze", |b| {
         b.iter(|| {
             for r in &records {

@@ -15,7 +15,9 @@
 //! text mixing Czech and Slovak gets the language with more evidence, which for real mixed feedback is the one most
 //! of its words are written in.
 
-use std::collections::HashMap;
+// FxHash: these maps are probed with many short keys per word; SipHash's DoS resistance buys nothing here
+// (the keys come from our own lexicon files) and costs most of the stage's time.
+use rustc_hash::FxHashMap;
 use std::path::Path;
 
 use crate::lang::Lang;
@@ -37,8 +39,8 @@ const WHATLANG_WEIGHT: f32 = 2.0;
 /// Share of whatlang's vote for cs/pl/sk that counts on text without any non-ASCII character.
 const ASCII_SLAVIC_WHATLANG: f32 = 0.3;
 /// Own evidence is decisive (whatlang is skipped) when the leader has this many points and this lead.
-const FAST_PATH_MIN: f32 = 4.0;
-const FAST_PATH_LEAD: f32 = 3.0;
+const FAST_PATH_MIN: f32 = 2.0;
+const FAST_PATH_LEAD: f32 = 1.5;
 /// Confidence = 1 − e^(−margin / CONFIDENCE_SCALE), margin = leader's points minus the runner-up's.
 const CONFIDENCE_SCALE: f32 = 2.0;
 
@@ -60,8 +62,8 @@ pub struct LangEvidence {
     pub whatlang: Option<(Lang, f32)>,
 }
 
-/// A spelling cue.
-#[derive(Clone, Debug, PartialEq)]
+/// A spelling cue's position in the word.
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum CueKind {
     Prefix,
     Suffix,
@@ -72,23 +74,26 @@ enum CueKind {
 /// The language identifier, built once from the lexicons.
 pub struct LangId {
     /// Function word as written (lower case) → bit mask of languages (bit = index in [`Lang::KNOWN`]).
-    exact: HashMap<String, u8>,
+    exact: FxHashMap<String, u8>,
     /// Function word folded → bit mask: used for words typed without diacritics.
-    folded: HashMap<String, u8>,
+    folded: FxHashMap<String, u8>,
     /// Sentiment-lexicon word, as written and folded → bit mask.
-    vocabulary_exact: HashMap<String, u8>,
-    vocabulary_folded: HashMap<String, u8>,
+    vocabulary_exact: FxHashMap<String, u8>,
+    vocabulary_folded: FxHashMap<String, u8>,
     /// Letter cues: character → (language index, points).
-    letters: HashMap<char, Vec<(usize, f32)>>,
-    /// Pattern cues: (kind, pattern, language index, points). An ASCII pattern is matched on the folded word, one
-    /// with diacritics (`ní`, `ť`) on the word as written, lower-cased.
-    patterns: Vec<(CueKind, String, usize, f32)>,
+    letters: FxHashMap<char, Vec<(usize, f32)>>,
+    /// Pattern cues by kind (index: prefix, suffix, infix, contains): pattern → (language index, points). An
+    /// ASCII pattern is matched on the folded word, one with diacritics (`ní`) on the word as written.
+    patterns: [FxHashMap<String, Vec<(usize, f32)>>; 4],
+    /// The pattern lengths (in characters) present for each kind, so a word is probed only at those lengths.
+    pattern_lens: [Vec<usize>; 4],
     detector: whatlang::Detector,
 }
 
 impl std::fmt::Debug for LangId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "LangId({} function words, {} cues)", self.exact.len(), self.patterns.len() + self.letters.len())
+        let cues: usize = self.patterns.iter().map(FxHashMap::len).sum::<usize>() + self.letters.len();
+        write!(f, "LangId({} function words, {cues} cues)", self.exact.len())
     }
 }
 
@@ -96,7 +101,7 @@ fn known_index(lang: Lang) -> usize {
     Lang::KNOWN.iter().position(|l| *l == lang).unwrap_or(0)
 }
 
-fn add_mask(map: &mut HashMap<String, u8>, key: String, bit: u8) {
+fn add_mask(map: &mut FxHashMap<String, u8>, key: String, bit: u8) {
     *map.entry(key).or_default() |= bit;
 }
 
@@ -118,12 +123,13 @@ impl LangId {
     /// A malformed cue line, named by file and line.
     pub fn new(langs: &[LangLexicon], cues: &[(std::path::PathBuf, String)]) -> Result<Self, LexiconError> {
         let mut id = LangId {
-            exact: HashMap::new(),
-            folded: HashMap::new(),
-            vocabulary_exact: HashMap::new(),
-            vocabulary_folded: HashMap::new(),
-            letters: HashMap::new(),
-            patterns: Vec::new(),
+            exact: FxHashMap::default(),
+            folded: FxHashMap::default(),
+            vocabulary_exact: FxHashMap::default(),
+            vocabulary_folded: FxHashMap::default(),
+            letters: FxHashMap::default(),
+            patterns: Default::default(),
+            pattern_lens: Default::default(),
             detector: whatlang::Detector::with_allowlist(vec![
                 whatlang::Lang::Ces,
                 whatlang::Lang::Pol,
@@ -185,7 +191,12 @@ impl LangId {
             if pattern.is_empty() {
                 return Err(format_error(path, dl.line, "empty pattern"));
             }
-            self.patterns.push((kind, pattern, lang, weight));
+            let k = kind as usize;
+            let len = pattern.chars().count();
+            if !self.pattern_lens[k].contains(&len) {
+                self.pattern_lens[k].push(len);
+            }
+            self.patterns[k].entry(pattern).or_default().push((lang, weight));
         }
         Ok(())
     }
@@ -208,8 +219,12 @@ impl LangId {
             let surface = doc.surface(t);
             let folded = doc.folded(t);
             lower.clear();
-            lower.extend(surface.chars().flat_map(char::to_lowercase));
-            let as_written = lower.len() != folded.len() || lower != folded;
+            if surface.is_ascii() {
+                lower.push_str(folded);
+            } else {
+                lower.extend(surface.chars().flat_map(char::to_lowercase));
+            }
+            let as_written = lower != folded;
             // A word with diacritics is looked up as written; one without may be any language typed plainly.
             let fw = if as_written { self.exact.get(&lower) } else { self.folded.get(folded) };
             if let Some(&mask) = fw {
@@ -269,33 +284,51 @@ impl LangId {
         // One prefix and one suffix cue per language (the strongest), every infix and contains cue.
         let mut best_prefix = [0.0f32; 4];
         let mut best_suffix = [0.0f32; 4];
-        for (kind, pattern, lang, w) in &self.patterns {
-            let p = pattern.as_str();
-            let word = if p.is_ascii() { folded } else { lower };
-            match kind {
-                CueKind::Prefix if word.len() > p.len() && word.starts_with(p) => {
-                    best_prefix[*lang] = best_prefix[*lang].max(*w);
+        // Probe the folded word, and the word as written when it has diacritics (for patterns like "ní").
+        let forms: &[&str] = if lower == folded { &[folded] } else { &[folded, lower] };
+        for (form, word) in forms.iter().enumerate() {
+            // ASCII patterns are matched on the folded form only, so nothing counts twice.
+            let wanted = |p: &str| form == 0 || !p.is_ascii();
+            // Char boundaries; an ASCII word (the common case) needs none computed.
+            let ascii = word.is_ascii();
+            let bounds: Vec<usize> =
+                if ascii { Vec::new() } else { word.char_indices().map(|(i, _)| i).chain([word.len()]).collect() };
+            let n = if ascii { word.len() } else { bounds.len() - 1 };
+            let slice = |a: usize, b: usize| if ascii { &word[a..b] } else { &word[bounds[a]..bounds[b]] };
+            for &len in &self.pattern_lens[CueKind::Prefix as usize] {
+                if n > len
+                    && wanted(slice(0, len))
+                    && let Some(cues) = self.patterns[CueKind::Prefix as usize].get(slice(0, len))
+                {
+                    cues.iter().for_each(|&(l, w)| best_prefix[l] = best_prefix[l].max(w));
                 }
-                CueKind::Suffix if word.len() > p.len() + 1 && word.ends_with(p) => {
-                    best_suffix[*lang] = best_suffix[*lang].max(*w);
+            }
+            for &len in &self.pattern_lens[CueKind::Suffix as usize] {
+                if n > len + 1
+                    && wanted(slice(n - len, n))
+                    && let Some(cues) = self.patterns[CueKind::Suffix as usize].get(slice(n - len, n))
+                {
+                    cues.iter().for_each(|&(l, w)| best_suffix[l] = best_suffix[l].max(w));
                 }
-                CueKind::Infix if inner(word).contains(p) => scores[*lang] += w,
-                CueKind::Contains if word.contains(p) => scores[*lang] += w,
-                _ => {}
+            }
+            for kind in [CueKind::Infix, CueKind::Contains] {
+                // Infix windows keep off the first and last character.
+                let (lo, hi) = if kind == CueKind::Infix { (1, n.saturating_sub(1)) } else { (0, n) };
+                for &len in &self.pattern_lens[kind as usize] {
+                    for a in lo..(hi + 1).saturating_sub(len) {
+                        if wanted(slice(a, a + len))
+                            && let Some(cues) = self.patterns[kind as usize].get(slice(a, a + len))
+                        {
+                            cues.iter().for_each(|&(l, w)| scores[l] += w);
+                        }
+                    }
+                }
             }
         }
         for i in 0..4 {
             scores[i] += best_prefix[i] + best_suffix[i];
         }
     }
-}
-
-/// The word without its first and last characters (sliced on char boundaries), for infix cues.
-fn inner(word: &str) -> &str {
-    let mut chars = word.char_indices();
-    let start = chars.next().map_or(0, |(_, c)| c.len_utf8());
-    let end = chars.next_back().map_or(start, |(i, _)| i);
-    word.get(start..end.max(start)).unwrap_or("")
 }
 
 fn top_two(scores: &[f32; 4]) -> (usize, usize) {
