@@ -31,6 +31,7 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("cs/function_words.tsv", include_str!("../lexicons/cs/function_words.tsv")),
     ("cs/cues.tsv", include_str!("../lexicons/cs/cues.tsv")),
     ("cs/suffixes.tsv", include_str!("../lexicons/cs/suffixes.tsv")),
+    ("cs/stem_exceptions.tsv", include_str!("../lexicons/cs/stem_exceptions.tsv")),
     ("pl/sentiment.tsv", include_str!("../lexicons/pl/sentiment.tsv")),
     ("pl/negators.tsv", include_str!("../lexicons/pl/negators.tsv")),
     ("pl/intensifiers.tsv", include_str!("../lexicons/pl/intensifiers.tsv")),
@@ -38,6 +39,7 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("pl/function_words.tsv", include_str!("../lexicons/pl/function_words.tsv")),
     ("pl/cues.tsv", include_str!("../lexicons/pl/cues.tsv")),
     ("pl/suffixes.tsv", include_str!("../lexicons/pl/suffixes.tsv")),
+    ("pl/stem_exceptions.tsv", include_str!("../lexicons/pl/stem_exceptions.tsv")),
     ("sk/sentiment.tsv", include_str!("../lexicons/sk/sentiment.tsv")),
     ("sk/negators.tsv", include_str!("../lexicons/sk/negators.tsv")),
     ("sk/intensifiers.tsv", include_str!("../lexicons/sk/intensifiers.tsv")),
@@ -45,6 +47,7 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("sk/function_words.tsv", include_str!("../lexicons/sk/function_words.tsv")),
     ("sk/cues.tsv", include_str!("../lexicons/sk/cues.tsv")),
     ("sk/suffixes.tsv", include_str!("../lexicons/sk/suffixes.tsv")),
+    ("sk/stem_exceptions.tsv", include_str!("../lexicons/sk/stem_exceptions.tsv")),
     ("en/sentiment.tsv", include_str!("../lexicons/en/sentiment.tsv")),
     ("en/negators.tsv", include_str!("../lexicons/en/negators.tsv")),
     ("en/intensifiers.tsv", include_str!("../lexicons/en/intensifiers.tsv")),
@@ -465,6 +468,23 @@ fn load_lang(lang: Lang, loader: &mut Loader) -> Result<LangLexicon, LexiconErro
         }
     }
     lex.stemmer = Stemmer::for_lang(lang, rules);
+    if lang != Lang::En {
+        let (path, text) = read(&format!("{code}/stem_exceptions.tsv"))?;
+        let mut exceptions = Vec::new();
+        for dl in data_lines(&text) {
+            let [form, lemma, rest @ ..] = dl.cols.as_slice() else {
+                return Err(format_error(&path, dl.line, "expected form<TAB>lemma[<TAB>scope]"));
+            };
+            let scope = rest
+                .first()
+                .copied()
+                .unwrap_or("form")
+                .parse()
+                .map_err(|e: String| format_error(&path, dl.line, &e))?;
+            exceptions.push((fold(form), fold(lemma), scope));
+        }
+        lex.stemmer.add_exceptions(exceptions);
+    }
 
     let (path, text) = read(&format!("{code}/negators.tsv"))?;
     for dl in data_lines(&text) {
