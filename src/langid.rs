@@ -6,7 +6,8 @@
 //! - **cues** (`lexicons/<lang>/cues.tsv`): letters unique to one language (ř ů ě / ä ô ĺ ľ ŕ / ł ą ę ś ź ż ń ć)
 //!   and spelling patterns of folded words (Polish sz/cz/rz/w and -ego, Slovak -ov and ie/ia/iu, Czech js- and
 //!   inner ou, English th/wh/-ing), so text typed without diacritics still carries signal;
-//! - **vocabulary**: the words of each language's sentiment lexicon;
+//! - **vocabulary**: the words of each language's sentiment lexicon and its common everyday word forms
+//!   (`lexicons/<lang>/common_words.tsv`);
 //! - **whatlang**, consulted only when the project's own evidence is not decisive (a fast path that also keeps
 //!   the stage cheap).
 //!
@@ -116,12 +117,16 @@ fn credit(scores: &mut [f32; 4], mask: u8, points: f32) {
 }
 
 impl LangId {
-    /// Builds the identifier from the languages' function words, lexicons and cue files (`(path, text)` per
-    /// language, in [`Lang::KNOWN`] order).
+    /// Builds the identifier from the languages' function words and lexicons, and from the cue and common-word
+    /// files (`(path, text)` per language, in [`Lang::KNOWN`] order).
     ///
     /// # Errors
     /// A malformed cue line, named by file and line.
-    pub fn new(langs: &[LangLexicon], cues: &[(std::path::PathBuf, String)]) -> Result<Self, LexiconError> {
+    pub fn new(
+        langs: &[LangLexicon],
+        cues: &[(std::path::PathBuf, String)],
+        common_words: &[(std::path::PathBuf, String)],
+    ) -> Result<Self, LexiconError> {
         let mut id = LangId {
             exact: FxHashMap::default(),
             folded: FxHashMap::default(),
@@ -150,6 +155,14 @@ impl LangId {
         }
         for (i, (path, text)) in cues.iter().enumerate() {
             id.add_cues(i, path, text)?;
+        }
+        // Common everyday word forms count like lexicon words.
+        for (i, (_, text)) in common_words.iter().enumerate() {
+            for dl in data_lines(text) {
+                let w = dl.cols[0];
+                add_mask(&mut id.vocabulary_exact, w.to_lowercase(), 1 << i);
+                add_mask(&mut id.vocabulary_folded, fold(w), 1 << i);
+            }
         }
         Ok(id)
     }

@@ -30,6 +30,7 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("cs/contrast.tsv", include_str!("../lexicons/cs/contrast.tsv")),
     ("cs/function_words.tsv", include_str!("../lexicons/cs/function_words.tsv")),
     ("cs/cues.tsv", include_str!("../lexicons/cs/cues.tsv")),
+    ("cs/common_words.tsv", include_str!("../lexicons/cs/common_words.tsv")),
     ("cs/suffixes.tsv", include_str!("../lexicons/cs/suffixes.tsv")),
     ("cs/stem_exceptions.tsv", include_str!("../lexicons/cs/stem_exceptions.tsv")),
     ("pl/sentiment.tsv", include_str!("../lexicons/pl/sentiment.tsv")),
@@ -38,6 +39,7 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("pl/contrast.tsv", include_str!("../lexicons/pl/contrast.tsv")),
     ("pl/function_words.tsv", include_str!("../lexicons/pl/function_words.tsv")),
     ("pl/cues.tsv", include_str!("../lexicons/pl/cues.tsv")),
+    ("pl/common_words.tsv", include_str!("../lexicons/pl/common_words.tsv")),
     ("pl/suffixes.tsv", include_str!("../lexicons/pl/suffixes.tsv")),
     ("pl/stem_exceptions.tsv", include_str!("../lexicons/pl/stem_exceptions.tsv")),
     ("sk/sentiment.tsv", include_str!("../lexicons/sk/sentiment.tsv")),
@@ -46,6 +48,7 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("sk/contrast.tsv", include_str!("../lexicons/sk/contrast.tsv")),
     ("sk/function_words.tsv", include_str!("../lexicons/sk/function_words.tsv")),
     ("sk/cues.tsv", include_str!("../lexicons/sk/cues.tsv")),
+    ("sk/common_words.tsv", include_str!("../lexicons/sk/common_words.tsv")),
     ("sk/suffixes.tsv", include_str!("../lexicons/sk/suffixes.tsv")),
     ("sk/stem_exceptions.tsv", include_str!("../lexicons/sk/stem_exceptions.tsv")),
     ("en/sentiment.tsv", include_str!("../lexicons/en/sentiment.tsv")),
@@ -54,6 +57,7 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("en/contrast.tsv", include_str!("../lexicons/en/contrast.tsv")),
     ("en/function_words.tsv", include_str!("../lexicons/en/function_words.tsv")),
     ("en/cues.tsv", include_str!("../lexicons/en/cues.tsv")),
+    ("en/common_words.tsv", include_str!("../lexicons/en/common_words.tsv")),
 ];
 
 /// An error in a lexicon or taxonomy file: which file, which line, what is wrong.
@@ -404,7 +408,11 @@ impl Resources {
         for lang in Lang::KNOWN {
             cues.push(loader.read(&format!("{}/cues.tsv", lang.code()))?);
         }
-        let langid = LangId::new(&langs, &cues)?;
+        let mut common = Vec::new();
+        for lang in Lang::KNOWN {
+            common.push(loader.read(&format!("{}/common_words.tsv", lang.code()))?);
+        }
+        let langid = LangId::new(&langs, &cues, &common)?;
         let digest = loader.hasher.finalize();
         let hash = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
         Ok(Resources { langs, emoji, emoticons, themes, speakers, langid, hash })
