@@ -39,6 +39,8 @@ const WHATLANG_BASE: f32 = 0.5;
 const WHATLANG_WEIGHT: f32 = 2.0;
 /// Share of whatlang's vote for cs/pl/sk that counts on text without any non-ASCII character.
 const ASCII_SLAVIC_WHATLANG: f32 = 0.3;
+/// Share of whatlang's vote for Czech that also counts for Slovak, and the reverse.
+const CS_SK_WHATLANG_SHARE: f32 = 0.5;
 /// Own evidence is decisive (whatlang is skipped) when the leader has this many points and this lead.
 const FAST_PATH_MIN: f32 = 2.0;
 const FAST_PATH_LEAD: f32 = 1.5;
@@ -270,6 +272,13 @@ impl LangId {
                 points *= ASCII_SLAVIC_WHATLANG;
             }
             scores[known_index(l)] += points;
+            // Between Czech and Slovak whatlang's trigrams often err (its Slovak model is the weaker one): part of
+            // a vote for either goes to the other, so only the own evidence can separate close texts.
+            match l {
+                Lang::Cs => scores[known_index(Lang::Sk)] += points * CS_SK_WHATLANG_SHARE,
+                Lang::Sk => scores[known_index(Lang::Cs)] += points * CS_SK_WHATLANG_SHARE,
+                _ => {}
+            }
             ev.whatlang = Some((l, points));
         }
         let (best, second) = top_two(&ev.scores);
