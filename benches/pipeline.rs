@@ -73,7 +73,7 @@ fn stages(c: &mut Criterion) {
     g.bench_function("langid_hlas", |b| {
         b.iter(|| {
             for t in &texts {
-                black_box(res.langid.detect(&tokenize(t, &res.emoticons)));
+                black_box(res.detect_language(&tokenize(t, &res.emoticons)));
             }
         })
     });

@@ -231,7 +231,7 @@ fn analyze_text(
     let doc = tokenize(text, &res.emoticons);
     let guess = match opts.lang {
         Some(lang) => crate::langid::LangGuess { lang, confidence: 1.0 },
-        None => res.langid.detect(&doc),
+        None => res.detect_language(&doc),
     };
     let lex = res.lang(guess.lang);
     let stems = stems_for(&doc, lex);

@@ -172,7 +172,7 @@ fn eval_lid(t: &Table, res: &Resources, opts: &EvalOptions) -> EvalReport {
         .par_iter()
         .map(|(_, _, text)| {
             let norm = normalize(text);
-            let g = res.langid.detect(&tokenize(&norm, &res.emoticons));
+            let g = res.detect_language(&tokenize(&norm, &res.emoticons));
             (g.lang, g.confidence)
         })
         .collect();

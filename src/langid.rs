@@ -18,7 +18,7 @@
 
 // FxHash: these maps are probed with many short keys per word; SipHash's DoS resistance buys nothing here
 // (the keys come from our own lexicon files) and costs most of the stage's time.
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::Path;
 
 use crate::lang::Lang;
@@ -34,6 +34,9 @@ const DISTINCT_LEXICON_WORD: f32 = 1.0;
 const LEXICON_WORD: f32 = 0.5;
 /// Letter cues count at most this many times per word.
 const MAX_LETTERS_PER_WORD: usize = 2;
+/// Points for a word whose stem (under a language's stemmer) is in that language's vocabulary, one or shared.
+const DISTINCT_STEM_WORD: f32 = 0.6;
+const STEM_WORD: f32 = 0.3;
 /// whatlang's vote: a base plus its confidence times this.
 const WHATLANG_BASE: f32 = 0.5;
 const WHATLANG_WEIGHT: f32 = 2.0;
@@ -80,6 +83,9 @@ pub struct LangId {
     exact: FxHashMap<String, u8>,
     /// Function word folded → bit mask: used for words typed without diacritics.
     folded: FxHashMap<String, u8>,
+    /// Per language (index in [`Lang::KNOWN`]): the stems, under that language's stemmer, of its lexicon terms and
+    /// common words; consulted for words with no exact match when the cheap evidence is not decisive.
+    stem_vocabulary: [FxHashSet<String>; 4],
     /// Sentiment-lexicon word, as written and folded → bit mask.
     vocabulary_exact: FxHashMap<String, u8>,
     vocabulary_folded: FxHashMap<String, u8>,
@@ -135,6 +141,7 @@ impl LangId {
             vocabulary_exact: FxHashMap::default(),
             vocabulary_folded: FxHashMap::default(),
             letters: FxHashMap::default(),
+            stem_vocabulary: Default::default(),
             patterns: Default::default(),
             pattern_lens: Default::default(),
             detector: whatlang::Detector::with_allowlist(vec![
@@ -160,10 +167,20 @@ impl LangId {
         }
         // Common everyday word forms count like lexicon words.
         for (i, (_, text)) in common_words.iter().enumerate() {
+            let lex = langs.iter().find(|l| l.lang == Lang::KNOWN[i]);
             for dl in data_lines(text) {
                 let w = dl.cols[0];
                 add_mask(&mut id.vocabulary_exact, w.to_lowercase(), 1 << i);
                 add_mask(&mut id.vocabulary_folded, fold(w), 1 << i);
+                if let Some(lex) = lex {
+                    id.stem_vocabulary[i].insert(lex.stemmer.stem(&fold(w)).into_owned());
+                }
+            }
+        }
+        for lex in langs.iter().filter(|l| l.lang != Lang::Und) {
+            let i = known_index(lex.lang);
+            for w in lex.single_word_terms_as_written() {
+                id.stem_vocabulary[i].insert(lex.stemmer.stem(&fold(w)).into_owned());
             }
         }
         Ok(id)
@@ -216,19 +233,22 @@ impl LangId {
         Ok(())
     }
 
-    /// Detects the language of a tokenised text.
+    /// Detects the language of a tokenised text; `langs` are the lexicons (for their stemmers), indexed by
+    /// [`Lang::index`]. [`crate::Resources::detect_language`] passes them.
     #[must_use]
-    pub fn detect(&self, doc: &Doc) -> LangGuess {
-        self.detect_with_evidence(doc).0
+    pub fn detect(&self, doc: &Doc, langs: &[LangLexicon]) -> LangGuess {
+        self.detect_with_evidence(doc, langs).0
     }
 
     /// Detects the language and returns the points behind the decision.
     #[must_use]
-    pub fn detect_with_evidence(&self, doc: &Doc) -> (LangGuess, LangEvidence) {
+    pub fn detect_with_evidence(&self, doc: &Doc, langs: &[LangLexicon]) -> (LangGuess, LangEvidence) {
         let mut ev = LangEvidence::default();
         let scores = &mut ev.scores;
         let mut words = 0;
         let mut lower = String::new();
+        // Words no list knows as they are: their stems are tried if the cheap evidence is not decisive.
+        let mut unknown: Vec<&str> = Vec::new();
         for t in doc.tokens.iter().filter(|t| t.kind == TokenKind::Word) {
             words += 1;
             let surface = doc.surface(t);
@@ -249,6 +269,8 @@ impl LangId {
                     .or_else(|| self.vocabulary_folded.get(folded));
                 if let Some(&mask) = vocab {
                     credit(scores, mask, if mask.count_ones() == 1 { DISTINCT_LEXICON_WORD } else { LEXICON_WORD });
+                } else if folded.chars().count() >= 4 {
+                    unknown.push(folded);
                 }
             }
             self.score_spelling(surface, folded, &lower, scores);
@@ -256,8 +278,26 @@ impl LangId {
         if words == 0 {
             return (LangGuess { lang: Lang::Und, confidence: 0.0 }, ev);
         }
-        let (best, second) = top_two(scores);
-        let decisive = scores[best] >= FAST_PATH_MIN && scores[best] - scores[second] >= FAST_PATH_LEAD;
+        let decisive = |scores: &[f32; 4]| {
+            let (best, second) = top_two(scores);
+            scores[best] >= FAST_PATH_MIN && scores[best] - scores[second] >= FAST_PATH_LEAD
+        };
+        if !decisive(scores) {
+            for word in &unknown {
+                let mut mask = 0u8;
+                for (i, lang) in Lang::KNOWN.iter().enumerate() {
+                    if let Some(lex) = langs.get(lang.index())
+                        && self.stem_vocabulary[i].contains(lex.stemmer.stem(word).as_ref())
+                    {
+                        mask |= 1 << i;
+                    }
+                }
+                if mask != 0 {
+                    credit(scores, mask, if mask.count_ones() == 1 { DISTINCT_STEM_WORD } else { STEM_WORD });
+                }
+            }
+        }
+        let decisive = decisive(scores);
         if !decisive && let Some(info) = self.detector.detect(doc.text) {
             let l = match info.lang() {
                 whatlang::Lang::Ces => Lang::Cs,
@@ -366,7 +406,7 @@ mod tests {
 
     fn detect(text: &str) -> Lang {
         let res = crate::test_resources();
-        res.langid.detect(&tokenize(text, &res.emoticons)).lang
+        res.detect_language(&tokenize(text, &res.emoticons)).lang
     }
 
     #[test]

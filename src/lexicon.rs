@@ -418,6 +418,21 @@ impl Resources {
         Ok(Resources { langs, emoji, emoticons, themes, speakers, langid, hash })
     }
 
+    /// Detects the language of a tokenised text (see [`LangId`]).
+    #[must_use]
+    pub fn detect_language(&self, doc: &crate::tokenize::Doc) -> crate::langid::LangGuess {
+        self.langid.detect(doc, &self.langs)
+    }
+
+    /// Detects the language and returns the points behind the decision, for `hlas explain`.
+    #[must_use]
+    pub fn detect_language_with_evidence(
+        &self,
+        doc: &crate::tokenize::Doc,
+    ) -> (crate::langid::LangGuess, crate::langid::LangEvidence) {
+        self.langid.detect_with_evidence(doc, &self.langs)
+    }
+
     /// The lexicon of `lang`.
     #[must_use]
     pub fn lang(&self, lang: Lang) -> &LangLexicon {

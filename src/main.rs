@@ -265,7 +265,7 @@ fn explain(text: &str, lang: Option<Lang>, res: &Resources) -> Result<()> {
     }
     writeln!(out, "language: {} (confidence {:.2})", a.lang, a.lang_confidence)?;
     let doc = hlas::tokenize::tokenize(&a.text, &res.emoticons);
-    let (_, lang_ev) = res.langid.detect_with_evidence(&doc);
+    let (_, lang_ev) = res.detect_language_with_evidence(&doc);
     let points: Vec<String> = Lang::KNOWN.iter().zip(lang_ev.scores).map(|(l, p)| format!("{l} {p:.2}")).collect();
     let whatlang = lang_ev.whatlang.map_or("not consulted".to_string(), |(l, p)| format!("{l} +{p:.2}"));
     writeln!(out, "language evidence: {} (whatlang: {whatlang})", points.join(", "))?;

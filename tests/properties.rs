@@ -40,7 +40,7 @@ proptest! {
     #[test]
     fn detection_never_panics_and_confidence_is_a_probability(s in text()) {
         let doc = tokenize(&s, &res().emoticons);
-        let g = res().langid.detect(&doc);
+        let g = res().detect_language(&doc);
         prop_assert!((0.0..=1.0).contains(&g.confidence));
         if g.lang == Lang::Und {
             prop_assert_eq!(g.confidence, 0.0);
