@@ -78,12 +78,7 @@ fn stages(c: &mut Criterion) {
         })
     });
     g.bench_function("langid_whatlang_allowlist", |b| {
-        let det = whatlang::Detector::with_allowlist(vec![
-            whatlang::Lang::Ces,
-            whatlang::Lang::Pol,
-            whatlang::Lang::Slk,
-            whatlang::Lang::Eng,
-        ]);
+        let det = hlas::langid::whatlang_allowlist();
         b.iter(|| {
             for t in &texts {
                 black_box(det.detect(t));

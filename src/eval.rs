@@ -228,20 +228,10 @@ fn eval_lid(t: &Table, res: &Resources, opts: &EvalOptions) -> EvalReport {
         }
     }
     if opts.whatlang_baseline {
-        let det = whatlang::Detector::with_allowlist(vec![
-            whatlang::Lang::Ces,
-            whatlang::Lang::Pol,
-            whatlang::Lang::Slk,
-            whatlang::Lang::Eng,
-        ]);
+        let det = crate::langid::whatlang_allowlist();
         let mut base: BTreeMap<String, (usize, usize)> = BTreeMap::new();
         for (gold, _, text) in &units {
-            let pred = det.detect(text).map(|i| match i.lang() {
-                whatlang::Lang::Ces => Lang::Cs,
-                whatlang::Lang::Pol => Lang::Pl,
-                whatlang::Lang::Slk => Lang::Sk,
-                _ => Lang::En,
-            });
+            let pred = det.detect(text).map(|i| crate::langid::from_whatlang(i.lang()));
             for key in [gold.code().to_string(), "all".to_string()] {
                 let e = base.entry(key).or_default();
                 e.0 += usize::from(pred == Some(*gold));

@@ -144,12 +144,7 @@ impl LangId {
             stem_vocabulary: Default::default(),
             patterns: Default::default(),
             pattern_lens: Default::default(),
-            detector: whatlang::Detector::with_allowlist(vec![
-                whatlang::Lang::Ces,
-                whatlang::Lang::Pol,
-                whatlang::Lang::Slk,
-                whatlang::Lang::Eng,
-            ]),
+            detector: whatlang_allowlist(),
         };
         for lex in langs.iter().filter(|l| l.lang != Lang::Und) {
             let bit = 1u8 << known_index(lex.lang);
@@ -299,12 +294,7 @@ impl LangId {
         }
         let decisive = decisive(scores);
         if !decisive && let Some(info) = self.detector.detect(doc.text) {
-            let l = match info.lang() {
-                whatlang::Lang::Ces => Lang::Cs,
-                whatlang::Lang::Pol => Lang::Pl,
-                whatlang::Lang::Slk => Lang::Sk,
-                _ => Lang::En,
-            };
+            let l = from_whatlang(info.lang());
             let mut points = WHATLANG_BASE + WHATLANG_WEIGHT * info.confidence() as f32;
             // whatlang's Czech, Slovak and Polish models expect diacritics: on text typed without them its vote
             // for those languages is weak evidence (its English vote is not affected).
@@ -357,18 +347,21 @@ impl LangId {
                 if ascii { Vec::new() } else { word.char_indices().map(|(i, _)| i).chain([word.len()]).collect() };
             let n = if ascii { word.len() } else { bounds.len() - 1 };
             let slice = |a: usize, b: usize| if ascii { &word[a..b] } else { &word[bounds[a]..bounds[b]] };
+            // The cues of `kind` whose pattern is exactly the characters a..b of the word.
+            let cues_at = |kind: CueKind, a: usize, b: usize| {
+                let part = slice(a, b);
+                if wanted(part) { self.patterns[kind as usize].get(part) } else { None }
+            };
             for &len in &self.pattern_lens[CueKind::Prefix as usize] {
                 if n > len
-                    && wanted(slice(0, len))
-                    && let Some(cues) = self.patterns[CueKind::Prefix as usize].get(slice(0, len))
+                    && let Some(cues) = cues_at(CueKind::Prefix, 0, len)
                 {
                     cues.iter().for_each(|&(l, w)| best_prefix[l] = best_prefix[l].max(w));
                 }
             }
             for &len in &self.pattern_lens[CueKind::Suffix as usize] {
                 if n > len + 1
-                    && wanted(slice(n - len, n))
-                    && let Some(cues) = self.patterns[CueKind::Suffix as usize].get(slice(n - len, n))
+                    && let Some(cues) = cues_at(CueKind::Suffix, n - len, n)
                 {
                     cues.iter().for_each(|&(l, w)| best_suffix[l] = best_suffix[l].max(w));
                 }
@@ -378,9 +371,7 @@ impl LangId {
                 let (lo, hi) = if kind == CueKind::Infix { (1, n.saturating_sub(1)) } else { (0, n) };
                 for &len in &self.pattern_lens[kind as usize] {
                     for a in lo..(hi + 1).saturating_sub(len) {
-                        if wanted(slice(a, a + len))
-                            && let Some(cues) = self.patterns[kind as usize].get(slice(a, a + len))
-                        {
+                        if let Some(cues) = cues_at(kind, a, a + len) {
                             cues.iter().for_each(|&(l, w)| scores[l] += w);
                         }
                     }
@@ -390,6 +381,29 @@ impl LangId {
         for i in 0..4 {
             scores[i] += best_prefix[i] + best_suffix[i];
         }
+    }
+}
+
+/// whatlang restricted to the four languages hlas reads: the detector hlas consults, and the baseline that
+/// `hlas eval --whatlang-baseline` and the benchmark compare against.
+#[must_use]
+pub fn whatlang_allowlist() -> whatlang::Detector {
+    whatlang::Detector::with_allowlist(vec![
+        whatlang::Lang::Ces,
+        whatlang::Lang::Pol,
+        whatlang::Lang::Slk,
+        whatlang::Lang::Eng,
+    ])
+}
+
+/// The hlas language of a whatlang language from [`whatlang_allowlist`] (which only returns those four).
+#[must_use]
+pub fn from_whatlang(lang: whatlang::Lang) -> Lang {
+    match lang {
+        whatlang::Lang::Ces => Lang::Cs,
+        whatlang::Lang::Pol => Lang::Pl,
+        whatlang::Lang::Slk => Lang::Sk,
+        _ => Lang::En,
     }
 }
 

@@ -404,14 +404,8 @@ impl Resources {
             pairs.push((dl.cols[0].to_string(), role));
         }
         let speakers = Speakers::new(pairs);
-        let mut cues = Vec::new();
-        for lang in Lang::KNOWN {
-            cues.push(loader.read(&format!("{}/cues.tsv", lang.code()))?);
-        }
-        let mut common = Vec::new();
-        for lang in Lang::KNOWN {
-            common.push(loader.read(&format!("{}/common_words.tsv", lang.code()))?);
-        }
+        let cues = loader.read_per_language("cues.tsv")?;
+        let common = loader.read_per_language("common_words.tsv")?;
         let langid = LangId::new(&langs, &cues, &common)?;
         let digest = loader.hasher.finalize();
         let hash = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
@@ -461,6 +455,11 @@ impl Loader<'_> {
         let (path, text) = self.source.read(rel)?;
         self.note(rel, &text);
         Ok((path, text))
+    }
+
+    /// Reads `<lang>/<name>` for each known language, in [`Lang::KNOWN`] order.
+    fn read_per_language(&mut self, name: &str) -> Result<Vec<(PathBuf, String)>, LexiconError> {
+        Lang::KNOWN.iter().map(|lang| self.read(&format!("{}/{name}", lang.code()))).collect()
     }
 
     fn note(&mut self, rel: &str, text: &str) {
