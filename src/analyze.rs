@@ -12,7 +12,7 @@ use crate::lexicon::{LangLexicon, Resources};
 use crate::normalize::normalize;
 use crate::sentiment::{self, SentimentLabel};
 use crate::tokenize::{Doc, TokenKind, tokenize};
-use crate::transcript::{Turn, join_customer, repeated_requests};
+use crate::transcript::{Turn, join_customer, repeating_turns};
 
 /// Default limit on the analysed text, in bytes: longer records get a row with `error` set.
 pub const DEFAULT_MAX_TEXT_BYTES: usize = 1 << 20;
@@ -365,10 +365,9 @@ fn transcript_measures(
                 .collect()
         })
         .collect();
-    let repeated = repeated_requests(&turn_stems);
-    let first_repeat = (1..turn_stems.len())
-        .find(|&k| repeated_requests(&turn_stems[..=k]) > repeated_requests(&turn_stems[..k]))
-        .map(|k| spans[k]);
+    let repeating = repeating_turns(&turn_stems);
+    let repeated = repeating.len() as u32;
+    let first_repeat = repeating.first().map(|&k| spans[k]);
     let info = TranscriptInfo {
         turns,
         customer_sentiment_start: start,

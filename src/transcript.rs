@@ -1,6 +1,6 @@
 //! Transcripts: chat and call [`Turn`]s with speaker [`Role`]s, read from JSON arrays (`turns` / `messages`) or from
 //! "Speaker: text" lines with localised speaker names (`lexicons/speakers.tsv`). [`join_customer`] builds the
-//! analysed text from the customer's turns; [`repeated_requests`] counts customer turns that repeat an earlier one.
+//! analysed text from the customer's turns; [`repeating_turns`] finds customer turns that repeat an earlier one.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -164,22 +164,20 @@ pub fn join_customer(turns: &[Turn]) -> Joined {
     Joined { text, spans }
 }
 
-/// Counts turns whose content words (stems) largely repeat an earlier turn's: at least two shared and at least
-/// half of the shorter turn. `turn_stems` holds each customer turn's content stems.
+/// The customer turns (indices) whose content words (stems) largely repeat an earlier turn's: at least two shared
+/// and at least half of the shorter turn. `turn_stems` holds each customer turn's content stems.
 #[must_use]
-pub fn repeated_requests(turn_stems: &[BTreeSet<String>]) -> u32 {
-    let mut count = 0;
-    for (k, cur) in turn_stems.iter().enumerate() {
-        let repeats = turn_stems[..k].iter().any(|prev| {
-            let shared = cur.intersection(prev).count();
-            let smaller = cur.len().min(prev.len());
-            shared >= 2 && smaller > 0 && shared * 2 >= smaller
-        });
-        if repeats {
-            count += 1;
-        }
-    }
-    count
+pub fn repeating_turns(turn_stems: &[BTreeSet<String>]) -> Vec<usize> {
+    (0..turn_stems.len())
+        .filter(|&k| {
+            let cur = &turn_stems[k];
+            turn_stems[..k].iter().any(|prev| {
+                let shared = cur.intersection(prev).count();
+                let smaller = cur.len().min(prev.len());
+                shared >= 2 && smaller > 0 && shared * 2 >= smaller
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -231,6 +229,6 @@ mod tests {
             set(&["zmen", "tarif"]),
             set(&["tarif", "zmen", "uz"]),
         ];
-        assert_eq!(repeated_requests(&turns), 2);
+        assert_eq!(repeating_turns(&turns), vec![2, 3]);
     }
 }
