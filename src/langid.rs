@@ -21,10 +21,13 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::Path;
 
+mod spelling_model;
+
 use crate::lang::Lang;
 use crate::lexicon::{LangLexicon, LexiconError, data_lines, format_error};
 use crate::normalize::fold;
 use crate::tokenize::{Doc, TokenKind};
+use spelling_model::SpellingModel;
 
 /// Points for a function word found in one language only; shared words split [`SHARED_WORD`] points.
 const DISTINCT_WORD: f32 = 1.5;
@@ -37,6 +40,10 @@ const MAX_LETTERS_PER_WORD: usize = 2;
 /// Points for a word whose stem (under a language's stemmer) is in that language's vocabulary, one or shared.
 const DISTINCT_STEM_WORD: f32 = 0.6;
 const STEM_WORD: f32 = 0.3;
+/// Points a word no list knows gets from the spelling model, split by the model's posteriors, and how sharply
+/// the posteriors separate (a multiplier on the per-trigram log-likelihoods).
+const SPELLING_WORD: f32 = 1.0;
+const SPELLING_SHARPNESS: f32 = 2.0;
 /// whatlang's vote: a base plus its confidence times this.
 const WHATLANG_BASE: f32 = 0.5;
 const WHATLANG_WEIGHT: f32 = 2.0;
@@ -96,6 +103,15 @@ pub struct LangId {
     patterns: [FxHashMap<String, Vec<(usize, f32)>>; 4],
     /// The pattern lengths (in characters) present for each kind, so a word is probed only at those lengths.
     pattern_lens: [Vec<usize>; 4],
+    /// The first characters of infix and contains patterns: a window is probed only where one of them stands,
+    /// which skips most positions of most words (the stage's hottest loop).
+    window_starts_ascii: u128,
+    window_starts_other: Vec<char>,
+    /// Long-pair cues: (language index, points, the long vowels). A word as written with two neighbouring
+    /// syllables whose vowels are both long scores once.
+    long_pairs: Vec<(usize, f32, Vec<char>)>,
+    /// Character trigrams of each language's words, for words no list knows.
+    spelling: SpellingModel,
     detector: whatlang::Detector,
 }
 
@@ -144,6 +160,10 @@ impl LangId {
             stem_vocabulary: Default::default(),
             patterns: Default::default(),
             pattern_lens: Default::default(),
+            window_starts_ascii: 0,
+            long_pairs: Vec::new(),
+            window_starts_other: Vec::new(),
+            spelling: SpellingModel::default(),
             detector: whatlang_allowlist(),
         };
         for lex in langs.iter().filter(|l| l.lang != Lang::Und) {
@@ -157,6 +177,17 @@ impl LangId {
                 add_mask(&mut id.vocabulary_folded, fold(w), bit);
             }
         }
+        // The spelling model learns from every word the project wrote for a language, folded.
+        let mut spelling_words: [Vec<String>; 4] = Default::default();
+        for lex in langs.iter().filter(|l| l.lang != Lang::Und) {
+            let words = &mut spelling_words[known_index(lex.lang)];
+            words.extend(lex.function_words_as_written().map(fold));
+            words.extend(lex.single_word_terms_as_written().map(fold));
+        }
+        for (i, (_, text)) in common_words.iter().enumerate() {
+            spelling_words[i].extend(data_lines(text).map(|dl| fold(dl.cols[0])));
+        }
+        id.spelling = SpellingModel::train(&spelling_words);
         for (i, (path, text)) in cues.iter().enumerate() {
             id.add_cues(i, path, text)?;
         }
@@ -202,6 +233,12 @@ impl LangId {
                     }
                     continue;
                 }
+                "long-pair" => {
+                    // Two neighbouring syllables both long: Czech has them everywhere (krásný, čekání, vyrážíme),
+                    // Slovak's rhythmic law shortens the second (krásny, čakanie).
+                    self.long_pairs.push((lang, weight, pattern.to_lowercase().chars().collect()));
+                    continue;
+                }
                 "prefix" => CueKind::Prefix,
                 "suffix" => CueKind::Suffix,
                 "infix" => CueKind::Infix,
@@ -210,7 +247,7 @@ impl LangId {
                     return Err(format_error(
                         path,
                         dl.line,
-                        &format!("unknown cue kind '{other}' (letter, prefix, suffix, infix, contains)"),
+                        &format!("unknown cue kind '{other}' (letter, long-pair, prefix, suffix, infix, contains)"),
                     ));
                 }
             };
@@ -220,6 +257,13 @@ impl LangId {
             }
             let k = kind as usize;
             let len = pattern.chars().count();
+            if matches!(kind, CueKind::Infix | CueKind::Contains) {
+                match pattern.chars().next() {
+                    Some(c) if c.is_ascii() => self.window_starts_ascii |= 1u128 << (c as u32),
+                    Some(c) if !self.window_starts_other.contains(&c) => self.window_starts_other.push(c),
+                    _ => {}
+                }
+            }
             if !self.pattern_lens[k].contains(&len) {
                 self.pattern_lens[k].push(len);
             }
@@ -242,8 +286,12 @@ impl LangId {
         let scores = &mut ev.scores;
         let mut words = 0;
         let mut lower = String::new();
+        let mut bounds = Vec::new();
         // Words no list knows as they are: their stems are tried if the cheap evidence is not decisive.
         let mut unknown: Vec<&str> = Vec::new();
+        // A text whose writer types diacritics: its plain words are most likely plain as written too ("co" there
+        // is Czech, where Slovak would write "čo"), so they are looked up as written before folded.
+        let writes_diacritics = doc.text.chars().any(|c| !c.is_ascii() && c.is_alphabetic());
         for t in doc.tokens.iter().filter(|t| t.kind == TokenKind::Word) {
             words += 1;
             let surface = doc.surface(t);
@@ -256,19 +304,31 @@ impl LangId {
             }
             let as_written = lower != folded;
             // A word with diacritics is looked up as written; one without may be any language typed plainly.
-            let fw = if as_written { self.exact.get(&lower) } else { self.folded.get(folded) };
+            let fw = if as_written {
+                self.exact.get(&lower)
+            } else if writes_diacritics {
+                self.exact.get(folded).or_else(|| self.folded.get(folded))
+            } else {
+                self.folded.get(folded)
+            };
             if let Some(&mask) = fw {
                 credit(scores, mask, if mask.count_ones() == 1 { DISTINCT_WORD } else { SHARED_WORD });
             } else {
-                let vocab = if as_written { self.vocabulary_exact.get(&lower) } else { None }
-                    .or_else(|| self.vocabulary_folded.get(folded));
+                let vocab = if as_written {
+                    self.vocabulary_exact.get(&lower)
+                } else if writes_diacritics {
+                    self.vocabulary_exact.get(folded)
+                } else {
+                    None
+                }
+                .or_else(|| self.vocabulary_folded.get(folded));
                 if let Some(&mask) = vocab {
                     credit(scores, mask, if mask.count_ones() == 1 { DISTINCT_LEXICON_WORD } else { LEXICON_WORD });
-                } else if folded.chars().count() >= 4 {
+                } else if folded.chars().count() >= 3 {
                     unknown.push(folded);
                 }
             }
-            self.score_spelling(surface, folded, &lower, scores);
+            self.score_spelling(surface, folded, &lower, scores, &mut bounds);
         }
         if words == 0 {
             return (LangGuess { lang: Lang::Und, confidence: 0.0 }, ev);
@@ -289,6 +349,11 @@ impl LangId {
                 }
                 if mask != 0 {
                     credit(scores, mask, if mask.count_ones() == 1 { DISTINCT_STEM_WORD } else { STEM_WORD });
+                } else {
+                    let p = self.spelling.posteriors(word, SPELLING_SHARPNESS);
+                    for (s, p) in scores.iter_mut().zip(p) {
+                        *s += SPELLING_WORD * p;
+                    }
                 }
             }
         }
@@ -321,7 +386,7 @@ impl LangId {
     }
 
     /// Letter cues on the word as written, pattern cues on its folded form.
-    fn score_spelling(&self, surface: &str, folded: &str, lower: &str, scores: &mut [f32; 4]) {
+    fn score_spelling(&self, surface: &str, folded: &str, lower: &str, scores: &mut [f32; 4], bounds: &mut Vec<usize>) {
         let mut letters = [0usize; 4];
         for c in surface.chars() {
             if let Some(cues) = self.letters.get(&c) {
@@ -330,6 +395,13 @@ impl LangId {
                         letters[lang] += 1;
                         scores[lang] += w;
                     }
+                }
+            }
+        }
+        if lower != folded {
+            for (lang, w, long) in &self.long_pairs {
+                if has_long_pair(lower, long) {
+                    scores[*lang] += w;
                 }
             }
         }
@@ -343,8 +415,11 @@ impl LangId {
             let wanted = |p: &str| form == 0 || !p.is_ascii();
             // Char boundaries; an ASCII word (the common case) needs none computed.
             let ascii = word.is_ascii();
-            let bounds: Vec<usize> =
-                if ascii { Vec::new() } else { word.char_indices().map(|(i, _)| i).chain([word.len()]).collect() };
+            bounds.clear();
+            if !ascii {
+                bounds.extend(word.char_indices().map(|(i, _)| i).chain([word.len()]));
+            }
+            let bounds = &*bounds;
             let n = if ascii { word.len() } else { bounds.len() - 1 };
             let slice = |a: usize, b: usize| if ascii { &word[a..b] } else { &word[bounds[a]..bounds[b]] };
             // The cues of `kind` whose pattern is exactly the characters a..b of the word.
@@ -369,9 +444,25 @@ impl LangId {
             for kind in [CueKind::Infix, CueKind::Contains] {
                 // Infix windows keep off the first and last character.
                 let (lo, hi) = if kind == CueKind::Infix { (1, n.saturating_sub(1)) } else { (0, n) };
-                for &len in &self.pattern_lens[kind as usize] {
-                    for a in lo..(hi + 1).saturating_sub(len) {
-                        if let Some(cues) = cues_at(kind, a, a + len) {
+                for a in lo..hi {
+                    let starts_pattern = if ascii {
+                        self.window_starts_ascii & (1u128 << word.as_bytes()[a]) != 0
+                    } else {
+                        word[bounds[a]..].chars().next().is_some_and(|c| {
+                            if c.is_ascii() {
+                                self.window_starts_ascii & (1u128 << (c as u32)) != 0
+                            } else {
+                                self.window_starts_other.contains(&c)
+                            }
+                        })
+                    };
+                    if !starts_pattern {
+                        continue;
+                    }
+                    for &len in &self.pattern_lens[kind as usize] {
+                        if a + len <= hi
+                            && let Some(cues) = cues_at(kind, a, a + len)
+                        {
                             cues.iter().for_each(|&(l, w)| scores[l] += w);
                         }
                     }
@@ -405,6 +496,29 @@ pub fn from_whatlang(lang: whatlang::Lang) -> Lang {
         whatlang::Lang::Slk => Lang::Sk,
         _ => Lang::En,
     }
+}
+
+/// Whether two neighbouring syllables of `word` both have a vowel from `long`. Syllables are approximated by
+/// vowel groups (adjacent vowels form one group, which is long only if it is a single long vowel), so diphthongs
+/// (ou, ie, ia) never count as long and consonant clusters between the vowels do not matter.
+fn has_long_pair(word: &str, long: &[char]) -> bool {
+    const VOWELS: &str = "aeiouyáéíóúýůěäô";
+    let mut previous_long = false;
+    let mut group_len = 0;
+    let mut group_long = false;
+    for c in word.chars() {
+        if VOWELS.contains(c) {
+            group_len += 1;
+            group_long = group_len == 1 && long.contains(&c);
+        } else if group_len > 0 {
+            if previous_long && group_long {
+                return true;
+            }
+            previous_long = group_long;
+            group_len = 0;
+        }
+    }
+    group_len > 0 && previous_long && group_long
 }
 
 fn top_two(scores: &[f32; 4]) -> (usize, usize) {
@@ -454,6 +568,17 @@ mod tests {
         assert_eq!(detect("12345 !!!"), Lang::Und);
         assert_eq!(detect("😀😀"), Lang::Und);
         assert_eq!(detect(""), Lang::Und);
+    }
+
+    #[test]
+    fn long_pairs_follow_the_slovak_rhythmic_law() {
+        let long: Vec<char> = "áéíóúýů".chars().collect();
+        for czech in ["krásný", "čekání", "vyrážíme", "krátký", "známých"] {
+            assert!(has_long_pair(czech, &long), "{czech}");
+        }
+        for slovak in ["krásny", "čakanie", "krátky", "známych", "dlouho", "zákon", "mlieko"] {
+            assert!(!has_long_pair(slovak, &long), "{slovak}");
+        }
     }
 
     #[test]
