@@ -415,7 +415,7 @@ impl Resources {
     /// Detects the language of a tokenised text (see [`LangId`]).
     #[must_use]
     pub fn detect_language(&self, doc: &crate::tokenize::Doc) -> crate::langid::LangGuess {
-        self.langid.detect(doc, &self.langs)
+        self.detect_language_with_evidence(doc).0
     }
 
     /// Detects the language and returns the points behind the decision, for `hlas explain`.
@@ -424,6 +424,11 @@ impl Resources {
         &self,
         doc: &crate::tokenize::Doc,
     ) -> (crate::langid::LangGuess, crate::langid::LangEvidence) {
+        // Text mangled by a Windows-1250 round trip is read as it was written.
+        if let Some(repaired) = crate::normalize::repair_mojibake(doc.text) {
+            let doc = crate::tokenize::tokenize(&repaired, &self.emoticons);
+            return self.langid.detect_with_evidence(&doc, &self.langs);
+        }
         self.langid.detect_with_evidence(doc, &self.langs)
     }
 

@@ -86,6 +86,23 @@ pub fn fold(text: &str) -> String {
     text.chars().map(fold_char).collect()
 }
 
+/// Repairs text that was UTF-8 once but was decoded as Windows-1250 on its way here ("PĹ™Ă­mĂ˝" for "Přímý"),
+/// which happens when a Czech or Slovak export passes through a spreadsheet: the lead bytes of the region's
+/// letters (0xC3, 0xC4, 0xC5) show up as Ă, Ä and Ĺ. `None` when the text does not look like that, or when
+/// encoding it back does not give valid UTF-8 (genuine text with Ä or Ă stays as it is).
+#[must_use]
+pub fn repair_mojibake(text: &str) -> Option<String> {
+    if !text.chars().any(|c| matches!(c, 'Ă' | 'Ä' | 'Ĺ')) {
+        return None;
+    }
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1250.encode(text);
+    if unmappable {
+        return None;
+    }
+    let repaired = String::from_utf8(bytes.into_owned()).ok()?;
+    (repaired != text).then_some(repaired)
+}
+
 /// Removes diacritics without lower-casing: NFD, combining marks dropped, and `ł`/`Ł` → `l`/`L`.
 /// This is how ../shared/eval defines "no diacritics", and how `hlas eval --strip-diacritics` makes its units.
 #[must_use]
@@ -130,5 +147,17 @@ mod tests {
     #[test]
     fn strip_diacritics_keeps_case() {
         assert_eq!(strip_diacritics("Čekal ŁÓDŹ"), "Cekal LODZ");
+    }
+
+    #[test]
+    fn mojibake_from_windows_1250_is_repaired_and_real_text_is_left_alone() {
+        assert_eq!(repair_mojibake("PĹ™Ă\u{AD}mĂ˝ vstup").as_deref(), Some("Přímý vstup"));
+        assert_eq!(
+            repair_mojibake("vysvÄ›tlĂ\u{AD} nĂˇsledujĂ\u{AD}cĂ\u{AD}").as_deref(),
+            Some("vysvětlí následující")
+        );
+        assert_eq!(repair_mojibake("Přímý vstup"), None);
+        assert_eq!(repair_mojibake("ÄALŠIE kroky, Ärger"), None);
+        assert_eq!(repair_mojibake(""), None);
     }
 }
