@@ -6,6 +6,7 @@ use std::path::Path;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use std::sync::OnceLock;
 
 use crate::lang::Lang;
 use crate::lexicon::{DataLine, LangLexicon, LexiconError, data_lines, format_error};
@@ -50,9 +51,44 @@ struct LangMatcher {
     stems: Option<AhoCorasick>,
     /// Theme of each aho-corasick pattern.
     stem_themes: Vec<usize>,
-    /// Prefilter: which regexes match at all.
-    regex_set: Option<RegexSet>,
-    regexes: Vec<(usize, Regex)>,
+    /// (theme, pattern) of each regular expression, validated when the taxonomy was parsed.
+    regex_patterns: Vec<(usize, String)>,
+    /// The regexes compiled on first use: compiling them all up front made most of hlas's start-up time, and a
+    /// run over one language never needs the others'.
+    regexes: OnceLock<Option<CompiledRegexes>>,
+}
+
+/// A language's regexes: the set says which match at all, the single regexes where.
+#[derive(Debug)]
+struct CompiledRegexes {
+    set: RegexSet,
+    each: Vec<Regex>,
+}
+
+/// Theme regexes run over the folded text with ASCII classes (`\b \d \s \w`), which is all folded text needs
+/// and what keeps them cheap to compile.
+fn regex_builder(pattern: &str) -> RegexBuilder {
+    let mut b = RegexBuilder::new(pattern);
+    b.case_insensitive(true).unicode(false);
+    b
+}
+
+impl LangMatcher {
+    fn compiled(&self) -> Option<&CompiledRegexes> {
+        self.regexes
+            .get_or_init(|| {
+                if self.regex_patterns.is_empty() {
+                    return None;
+                }
+                let patterns = self.regex_patterns.iter().map(|(_, p)| p.as_str());
+                // Every pattern compiled when the taxonomy was parsed, so this cannot fail in practice; if it
+                // did, the language would simply get no regex hits.
+                let set = RegexSetBuilder::new(patterns.clone()).case_insensitive(true).unicode(false).build().ok()?;
+                let each = patterns.map(|p| regex_builder(p).build().ok()).collect::<Option<Vec<_>>>()?;
+                Some(CompiledRegexes { set, each })
+            })
+            .as_ref()
+    }
 }
 
 /// The theme taxonomy and its compiled matchers.
@@ -77,7 +113,7 @@ impl Taxonomy {
         let mut themes: Vec<Theme> = Vec::new();
         // Per language: (theme, stems) patterns and (theme, regex) pairs.
         let mut patterns: Vec<Vec<(usize, String)>> = vec![Vec::new(); Lang::ALL.len()];
-        let mut regexes: Vec<Vec<(usize, Regex)>> = (0..Lang::ALL.len()).map(|_| Vec::new()).collect();
+        let mut regexes: Vec<Vec<(usize, String)>> = vec![Vec::new(); Lang::ALL.len()];
         for dl in data_lines(text) {
             let DataLine { line, ref cols } = dl;
             let [id, lang, kind, value] = cols.as_slice() else {
@@ -118,14 +154,17 @@ impl Taxonomy {
                     }
                 }
                 "regex" => {
-                    let re = RegexBuilder::new(value)
+                    // Validated now (parsing is cheap), compiled on first use.
+                    regex_syntax::ParserBuilder::new()
                         .case_insensitive(true)
+                        .unicode(false)
                         .build()
+                        .parse(value)
                         .map_err(|e| format_error(path, line, &format!("theme {id}: invalid regex '{value}': {e}")))?;
                     for &l in &targets {
-                        regexes[l.index()].push((t, re.clone()));
+                        regexes[l.index()].push((t, value.to_string()));
                         // Undetermined texts get every language's patterns: they are language-neutral enough.
-                        regexes[Lang::Und.index()].push((t, re.clone()));
+                        regexes[Lang::Und.index()].push((t, value.to_string()));
                     }
                 }
                 other => {
@@ -151,20 +190,11 @@ impl Taxonomy {
                     .map_err(|e| format_error(path, 0, &format!("cannot build theme matcher: {e}")))?;
                 Some(ac)
             };
-            let regex_set = if res.is_empty() {
-                None
-            } else {
-                let set = RegexSetBuilder::new(res.iter().map(|(_, r)| r.as_str()))
-                    .case_insensitive(true)
-                    .build()
-                    .map_err(|e| format_error(path, 0, &format!("cannot build theme regex set: {e}")))?;
-                Some(set)
-            };
             matchers.push(LangMatcher {
                 stems,
                 stem_themes: pats.iter().map(|(t, _)| *t).collect(),
-                regex_set,
-                regexes: res,
+                regex_patterns: res,
+                regexes: OnceLock::new(),
             });
         }
         Ok(Taxonomy { themes, matchers })
@@ -215,11 +245,11 @@ impl Taxonomy {
                 });
             }
         }
-        if let Some(set) = &m.regex_set {
-            let matching = set.matches(&doc.folded);
+        if let Some(compiled) = m.compiled() {
+            let matching = compiled.set.matches(&doc.folded);
             if matching.matched_any() {
                 for idx in matching.iter() {
-                    let (theme, re) = &m.regexes[idx];
+                    let (theme, re) = (&m.regex_patterns[idx].0, &compiled.each[idx]);
                     for mat in re.find_iter(&doc.folded) {
                         if mat.start() == mat.end() {
                             continue;
