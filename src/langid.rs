@@ -75,6 +75,17 @@ pub struct LangEvidence {
     pub whatlang: Option<(Lang, f32)>,
 }
 
+/// The languages (bit = index in [`Lang::KNOWN`]) listing a word, by list and form.
+#[derive(Clone, Copy, Debug, Default)]
+struct WordMasks {
+    /// Function words, as written (lower case) and folded.
+    function_written: u8,
+    function_folded: u8,
+    /// Sentiment-lexicon terms and common word forms, as written and folded.
+    vocabulary_written: u8,
+    vocabulary_folded: u8,
+}
+
 /// A spelling cue's position in the word.
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum CueKind {
@@ -86,27 +97,21 @@ enum CueKind {
 
 /// The language identifier, built once from the lexicons.
 pub struct LangId {
-    /// Function word as written (lower case) → bit mask of languages (bit = index in [`Lang::KNOWN`]).
-    exact: FxHashMap<String, u8>,
-    /// Function word folded → bit mask: used for words typed without diacritics.
-    folded: FxHashMap<String, u8>,
+    /// Every listed word, lower-cased as written and folded, → the languages that list it, by list: one map
+    /// so a word costs one lookup (two with diacritics).
+    words: FxHashMap<String, WordMasks>,
     /// Per language (index in [`Lang::KNOWN`]): the stems, under that language's stemmer, of its lexicon terms and
     /// common words; consulted for words with no exact match when the cheap evidence is not decisive.
     stem_vocabulary: [FxHashSet<String>; 4],
-    /// Sentiment-lexicon word, as written and folded → bit mask.
-    vocabulary_exact: FxHashMap<String, u8>,
-    vocabulary_folded: FxHashMap<String, u8>,
     /// Letter cues: character → (language index, points).
     letters: FxHashMap<char, Vec<(usize, f32)>>,
     /// Pattern cues by kind (index: prefix, suffix, infix, contains): pattern → (language index, points). An
     /// ASCII pattern is matched on the folded word, one with diacritics (`ní`) on the word as written.
     patterns: [FxHashMap<String, Vec<(usize, f32)>>; 4],
-    /// The pattern lengths (in characters) present for each kind, so a word is probed only at those lengths.
-    pattern_lens: [Vec<usize>; 4],
-    /// The first characters of infix and contains patterns: a window is probed only where one of them stands,
-    /// which skips most positions of most words (the stage's hottest loop).
-    window_starts_ascii: u128,
-    window_starts_other: Vec<char>,
+    /// Per kind, the pattern lengths (in characters) present and, for each, the first characters of its patterns:
+    /// a word is probed only at those lengths, and only where such a character stands, which skips most probes
+    /// (hashing substrings was the stage's hottest loop).
+    pattern_shapes: [Vec<PatternShape>; 4],
     /// Long-pair cues: (language index, points, the long vowels). A word as written with two neighbouring
     /// syllables whose vowels are both long scores once.
     long_pairs: Vec<(usize, f32, Vec<char>)>,
@@ -118,16 +123,12 @@ pub struct LangId {
 impl std::fmt::Debug for LangId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let cues: usize = self.patterns.iter().map(FxHashMap::len).sum::<usize>() + self.letters.len();
-        write!(f, "LangId({} function words, {cues} cues)", self.exact.len())
+        write!(f, "LangId({} word forms, {cues} cues)", self.words.len())
     }
 }
 
 fn known_index(lang: Lang) -> usize {
     Lang::KNOWN.iter().position(|l| *l == lang).unwrap_or(0)
-}
-
-fn add_mask(map: &mut FxHashMap<String, u8>, key: String, bit: u8) {
-    *map.entry(key).or_default() |= bit;
 }
 
 /// Adds `points` to each language in `mask`, split evenly.
@@ -152,29 +153,24 @@ impl LangId {
         common_words: &[(std::path::PathBuf, String)],
     ) -> Result<Self, LexiconError> {
         let mut id = LangId {
-            exact: FxHashMap::default(),
-            folded: FxHashMap::default(),
-            vocabulary_exact: FxHashMap::default(),
-            vocabulary_folded: FxHashMap::default(),
+            words: FxHashMap::default(),
             letters: FxHashMap::default(),
             stem_vocabulary: Default::default(),
             patterns: Default::default(),
-            pattern_lens: Default::default(),
-            window_starts_ascii: 0,
+            pattern_shapes: Default::default(),
             long_pairs: Vec::new(),
-            window_starts_other: Vec::new(),
             spelling: SpellingModel::default(),
             detector: whatlang_allowlist(),
         };
         for lex in langs.iter().filter(|l| l.lang != Lang::Und) {
             let bit = 1u8 << known_index(lex.lang);
             for w in lex.function_words_as_written() {
-                add_mask(&mut id.exact, w.to_lowercase(), bit);
-                add_mask(&mut id.folded, fold(w), bit);
+                id.words.entry(w.to_lowercase()).or_default().function_written |= bit;
+                id.words.entry(fold(w)).or_default().function_folded |= bit;
             }
             for w in lex.single_word_terms_as_written() {
-                add_mask(&mut id.vocabulary_exact, w.to_lowercase(), bit);
-                add_mask(&mut id.vocabulary_folded, fold(w), bit);
+                id.words.entry(w.to_lowercase()).or_default().vocabulary_written |= bit;
+                id.words.entry(fold(w)).or_default().vocabulary_folded |= bit;
             }
         }
         // The spelling model learns from every word the project wrote for a language, folded.
@@ -196,8 +192,8 @@ impl LangId {
             let lex = langs.iter().find(|l| l.lang == Lang::KNOWN[i]);
             for dl in data_lines(text) {
                 let w = dl.cols[0];
-                add_mask(&mut id.vocabulary_exact, w.to_lowercase(), 1 << i);
-                add_mask(&mut id.vocabulary_folded, fold(w), 1 << i);
+                id.words.entry(w.to_lowercase()).or_default().vocabulary_written |= 1 << i;
+                id.words.entry(fold(w)).or_default().vocabulary_folded |= 1 << i;
                 if let Some(lex) = lex {
                     id.stem_vocabulary[i].insert(lex.stemmer.stem(&fold(w)).into_owned());
                 }
@@ -228,6 +224,14 @@ impl LangId {
                     let (Some(c), None) = (chars.next(), chars.next()) else {
                         return Err(format_error(path, dl.line, "a letter cue is one character"));
                     };
+                    if c.is_ascii() {
+                        // The scorer skips ASCII characters when it looks for letter cues (most characters are).
+                        return Err(format_error(
+                            path,
+                            dl.line,
+                            "a letter cue is a letter with diacritics; use `contains` for an ASCII letter",
+                        ));
+                    }
                     for variant in c.to_lowercase().chain(c.to_uppercase()) {
                         self.letters.entry(variant).or_default().push((lang, weight));
                     }
@@ -257,16 +261,15 @@ impl LangId {
             }
             let k = kind as usize;
             let len = pattern.chars().count();
-            if matches!(kind, CueKind::Infix | CueKind::Contains) {
-                match pattern.chars().next() {
-                    Some(c) if c.is_ascii() => self.window_starts_ascii |= 1u128 << (c as u32),
-                    Some(c) if !self.window_starts_other.contains(&c) => self.window_starts_other.push(c),
-                    _ => {}
+            let shapes = &mut self.pattern_shapes[k];
+            let shape = match shapes.iter().position(|s| s.len == len) {
+                Some(i) => &mut shapes[i],
+                None => {
+                    shapes.push(PatternShape { len, ..PatternShape::default() });
+                    shapes.last_mut().expect("just pushed")
                 }
-            }
-            if !self.pattern_lens[k].contains(&len) {
-                self.pattern_lens[k].push(len);
-            }
+            };
+            shape.add(&pattern);
             self.patterns[k].entry(pattern).or_default().push((lang, weight));
         }
         Ok(())
@@ -291,7 +294,8 @@ impl LangId {
         let mut unknown: Vec<&str> = Vec::new();
         // A text whose writer types diacritics: its plain words are most likely plain as written too ("co" there
         // is Czech, where Slovak would write "čo"), so they are looked up as written before folded.
-        let writes_diacritics = doc.text.chars().any(|c| !c.is_ascii() && c.is_alphabetic());
+        // (Latin letters with diacritics live in U+00C0..U+024F: a range test, not a Unicode table lookup.)
+        let writes_diacritics = doc.text.chars().any(|c| ('\u{C0}'..='\u{24F}').contains(&c) && c != '×' && c != '÷');
         for t in doc.tokens.iter().filter(|t| t.kind == TokenKind::Word) {
             words += 1;
             let surface = doc.surface(t);
@@ -303,30 +307,34 @@ impl LangId {
                 lower.extend(surface.chars().flat_map(char::to_lowercase));
             }
             let as_written = lower != folded;
-            // A word with diacritics is looked up as written; one without may be any language typed plainly.
-            let fw = if as_written {
-                self.exact.get(&lower)
-            } else if writes_diacritics {
-                self.exact.get(folded).or_else(|| self.folded.get(folded))
-            } else {
-                self.folded.get(folded)
-            };
-            if let Some(&mask) = fw {
-                credit(scores, mask, if mask.count_ones() == 1 { DISTINCT_WORD } else { SHARED_WORD });
-            } else {
-                let vocab = if as_written {
-                    self.vocabulary_exact.get(&lower)
-                } else if writes_diacritics {
-                    self.vocabulary_exact.get(folded)
+            // A word with diacritics is looked up as written (then its vocabulary folded); one without may be any
+            // language typed plainly, unless the text shows its writer types diacritics.
+            let none = WordMasks::default();
+            let at_folded = self.words.get(folded).unwrap_or(&none);
+            let (function, vocabulary) = if as_written {
+                let at_written = self.words.get(lower.as_str()).unwrap_or(&none);
+                let vocabulary = if at_written.vocabulary_written != 0 {
+                    at_written.vocabulary_written
                 } else {
-                    None
-                }
-                .or_else(|| self.vocabulary_folded.get(folded));
-                if let Some(&mask) = vocab {
-                    credit(scores, mask, if mask.count_ones() == 1 { DISTINCT_LEXICON_WORD } else { LEXICON_WORD });
-                } else if folded.chars().count() >= 3 {
-                    unknown.push(folded);
-                }
+                    at_folded.vocabulary_folded
+                };
+                (at_written.function_written, vocabulary)
+            } else if writes_diacritics {
+                let or = |a: u8, b: u8| if a != 0 { a } else { b };
+                (
+                    or(at_folded.function_written, at_folded.function_folded),
+                    or(at_folded.vocabulary_written, at_folded.vocabulary_folded),
+                )
+            } else {
+                (at_folded.function_folded, at_folded.vocabulary_folded)
+            };
+            if function != 0 {
+                credit(scores, function, if function.count_ones() == 1 { DISTINCT_WORD } else { SHARED_WORD });
+            } else if vocabulary != 0 {
+                let points = if vocabulary.count_ones() == 1 { DISTINCT_LEXICON_WORD } else { LEXICON_WORD };
+                credit(scores, vocabulary, points);
+            } else if folded.chars().count() >= 3 {
+                unknown.push(folded);
             }
             self.score_spelling(surface, folded, &lower, scores, &mut bounds);
         }
@@ -388,7 +396,8 @@ impl LangId {
     /// Letter cues on the word as written, pattern cues on its folded form.
     fn score_spelling(&self, surface: &str, folded: &str, lower: &str, scores: &mut [f32; 4], bounds: &mut Vec<usize>) {
         let mut letters = [0usize; 4];
-        for c in surface.chars() {
+        // Letter cues are letters with diacritics: an ASCII character never has one.
+        for c in surface.chars().filter(|c| !c.is_ascii()) {
             if let Some(cues) = self.letters.get(&c) {
                 for &(lang, w) in cues {
                     if letters[lang] < MAX_LETTERS_PER_WORD {
@@ -411,8 +420,6 @@ impl LangId {
         // Probe the folded word, and the word as written when it has diacritics (for patterns like "ní").
         let forms: &[&str] = if lower == folded { &[folded] } else { &[folded, lower] };
         for (form, word) in forms.iter().enumerate() {
-            // ASCII patterns are matched on the folded form only, so nothing counts twice.
-            let wanted = |p: &str| form == 0 || !p.is_ascii();
             // Char boundaries; an ASCII word (the common case) needs none computed.
             let ascii = word.is_ascii();
             bounds.clear();
@@ -421,22 +428,27 @@ impl LangId {
             }
             let bounds = &*bounds;
             let n = if ascii { word.len() } else { bounds.len() - 1 };
-            let slice = |a: usize, b: usize| if ascii { &word[a..b] } else { &word[bounds[a]..bounds[b]] };
-            // The cues of `kind` whose pattern is exactly the characters a..b of the word.
-            let cues_at = |kind: CueKind, a: usize, b: usize| {
-                let part = slice(a, b);
-                if wanted(part) { self.patterns[kind as usize].get(part) } else { None }
+            // The cues of `kind` whose pattern is exactly the characters a..a+len of the word. ASCII patterns are
+            // matched on the folded form only (form 0) and patterns with diacritics on the written one (form 1),
+            // so nothing counts twice.
+            let cues_at = |kind: CueKind, shape: &PatternShape, a: usize| {
+                let first = if ascii { char::from(word.as_bytes()[a]) } else { char_at(word, bounds[a]) };
+                if !shape.may_start_with(form, first) {
+                    return None;
+                }
+                let part = if ascii { &word[a..a + shape.len] } else { &word[bounds[a]..bounds[a + shape.len]] };
+                if (form == 0) == part.is_ascii() { self.patterns[kind as usize].get(part) } else { None }
             };
-            for &len in &self.pattern_lens[CueKind::Prefix as usize] {
-                if n > len
-                    && let Some(cues) = cues_at(CueKind::Prefix, 0, len)
+            for shape in self.pattern_shapes[CueKind::Prefix as usize].iter().filter(|s| s.any[form]) {
+                if n > shape.len
+                    && let Some(cues) = cues_at(CueKind::Prefix, shape, 0)
                 {
                     cues.iter().for_each(|&(l, w)| best_prefix[l] = best_prefix[l].max(w));
                 }
             }
-            for &len in &self.pattern_lens[CueKind::Suffix as usize] {
-                if n > len + 1
-                    && let Some(cues) = cues_at(CueKind::Suffix, n - len, n)
+            for shape in self.pattern_shapes[CueKind::Suffix as usize].iter().filter(|s| s.any[form]) {
+                if n > shape.len + 1
+                    && let Some(cues) = cues_at(CueKind::Suffix, shape, n - shape.len)
                 {
                     cues.iter().for_each(|&(l, w)| best_suffix[l] = best_suffix[l].max(w));
                 }
@@ -444,25 +456,9 @@ impl LangId {
             for kind in [CueKind::Infix, CueKind::Contains] {
                 // Infix windows keep off the first and last character.
                 let (lo, hi) = if kind == CueKind::Infix { (1, n.saturating_sub(1)) } else { (0, n) };
-                for a in lo..hi {
-                    let starts_pattern = if ascii {
-                        self.window_starts_ascii & (1u128 << word.as_bytes()[a]) != 0
-                    } else {
-                        word[bounds[a]..].chars().next().is_some_and(|c| {
-                            if c.is_ascii() {
-                                self.window_starts_ascii & (1u128 << (c as u32)) != 0
-                            } else {
-                                self.window_starts_other.contains(&c)
-                            }
-                        })
-                    };
-                    if !starts_pattern {
-                        continue;
-                    }
-                    for &len in &self.pattern_lens[kind as usize] {
-                        if a + len <= hi
-                            && let Some(cues) = cues_at(kind, a, a + len)
-                        {
+                for shape in self.pattern_shapes[kind as usize].iter().filter(|s| s.any[form]) {
+                    for a in lo..(hi + 1).saturating_sub(shape.len) {
+                        if let Some(cues) = cues_at(kind, shape, a) {
                             cues.iter().for_each(|&(l, w)| scores[l] += w);
                         }
                     }
@@ -473,6 +469,44 @@ impl LangId {
             scores[i] += best_prefix[i] + best_suffix[i];
         }
     }
+}
+
+/// The patterns of one kind and length: which characters they start with, separately for the ASCII patterns
+/// (probed on the folded word) and those with diacritics (probed on the word as written).
+#[derive(Debug, Default)]
+struct PatternShape {
+    len: usize,
+    /// Per form (0: ASCII patterns, 1: patterns with diacritics): whether any exist, and their first characters.
+    any: [bool; 2],
+    first_ascii: [u128; 2],
+    first_other: [Vec<char>; 2],
+}
+
+impl PatternShape {
+    fn add(&mut self, pattern: &str) {
+        let form = usize::from(!pattern.is_ascii());
+        self.any[form] = true;
+        let c = pattern.chars().next().unwrap_or(' ');
+        if c.is_ascii() {
+            self.first_ascii[form] |= 1u128 << (c as u32);
+        } else if !self.first_other[form].contains(&c) {
+            self.first_other[form].push(c);
+        }
+    }
+
+    #[inline(always)]
+    fn may_start_with(&self, form: usize, c: char) -> bool {
+        if c.is_ascii() {
+            self.first_ascii[form] & (1u128 << (c as u32)) != 0
+        } else {
+            self.first_other[form].contains(&c)
+        }
+    }
+}
+
+/// The character starting at byte `i` of `s` (a char boundary).
+fn char_at(s: &str, i: usize) -> char {
+    s[i..].chars().next().unwrap_or(' ')
 }
 
 /// whatlang restricted to the four languages hlas reads: the detector hlas consults, and the baseline that
@@ -568,6 +602,34 @@ mod tests {
         assert_eq!(detect("12345 !!!"), Lang::Und);
         assert_eq!(detect("😀😀"), Lang::Und);
         assert_eq!(detect(""), Lang::Und);
+    }
+
+    #[test]
+    fn czech_and_slovak_spelling_cues() {
+        assert_eq!(detect("Informačný systém banky nefungoval celý deň"), Lang::Sk, "-ačný");
+        assert_eq!(detect("V novém systému jsou všechny informace"), Lang::Cs, "-ém, -ce");
+        assert_eq!(detect("objednávka prišla neskoro a kuriér bol neochotný"), Lang::Sk);
+        assert_eq!(detect("kurier byl neochotny a balik prisel pozde"), Lang::Cs);
+        assert_eq!(detect("kurier bol neochotny a balik prisiel neskoro"), Lang::Sk);
+        assert_eq!(detect("Mám tu pojišťovnu deset let"), Lang::Cs, "išť is Czech, ť alone would say Slovak");
+    }
+
+    #[test]
+    fn colloquial_czech_is_czech() {
+        assert_eq!(detect("mam starej tarif a chci novej"), Lang::Cs);
+        assert_eq!(detect("hroznej pristup, uz tam nikdy nepujdu"), Lang::Cs);
+    }
+
+    #[test]
+    fn text_mangled_by_windows_1250_is_read_as_written() {
+        // "Přímý vstup pro vyhledávání" after a UTF-8 → Windows-1250 round trip.
+        assert_eq!(detect("PĹ™Ă\u{AD}mĂ˝ vstup pro vyhledĂˇvĂˇnĂ\u{AD} v databĂˇzĂ\u{AD}ch"), Lang::Cs);
+    }
+
+    #[test]
+    fn ascii_letter_cues_are_refused() {
+        let err = LangId::new(&[], &[(std::path::PathBuf::from("cues.tsv"), "letter\tw\t1\n".into())], &[]);
+        assert!(err.is_err_and(|e| e.to_string().contains("cues.tsv:1")));
     }
 
     #[test]
