@@ -44,6 +44,9 @@ const STEM_WORD: f32 = 0.3;
 /// the posteriors separate (a multiplier on the per-trigram log-likelihoods).
 const SPELLING_WORD: f32 = 1.0;
 const SPELLING_SHARPNESS: f32 = 2.0;
+/// A listed word several languages share (Czech and Slovak "stavba") adds this many points split by the spelling
+/// model's posteriors among those languages: a tie-break, weaker than any list's own vote.
+const SHARED_SPELLING: f32 = 0.3;
 /// whatlang's vote: a base plus its confidence times this.
 const WHATLANG_BASE: f32 = 0.5;
 const WHATLANG_WEIGHT: f32 = 2.0;
@@ -117,6 +120,9 @@ pub struct LangId {
     long_pairs: Vec<(usize, f32, Vec<char>)>,
     /// Character trigrams of each language's words, for words no list knows.
     spelling: SpellingModel,
+    /// The same model over the words as written (lower case, diacritics kept), for words typed with diacritics:
+    /// "dospelými" has the é-less e of Slovak where Czech writes "dospělými".
+    spelling_written: SpellingModel,
     detector: whatlang::Detector,
 }
 
@@ -160,6 +166,7 @@ impl LangId {
             pattern_shapes: Default::default(),
             long_pairs: Vec::new(),
             spelling: SpellingModel::default(),
+            spelling_written: SpellingModel::default(),
             detector: whatlang_allowlist(),
         };
         for lex in langs.iter().filter(|l| l.lang != Lang::Und) {
@@ -173,17 +180,18 @@ impl LangId {
                 id.words.entry(fold(w)).or_default().vocabulary_folded |= bit;
             }
         }
-        // The spelling model learns from every word the project wrote for a language, folded.
-        let mut spelling_words: [Vec<String>; 4] = Default::default();
+        // The spelling models learn from every word the project wrote for a language, as written and folded.
+        let mut written: [Vec<String>; 4] = Default::default();
         for lex in langs.iter().filter(|l| l.lang != Lang::Und) {
-            let words = &mut spelling_words[known_index(lex.lang)];
-            words.extend(lex.function_words_as_written().map(fold));
-            words.extend(lex.single_word_terms_as_written().map(fold));
+            let words = &mut written[known_index(lex.lang)];
+            words.extend(lex.function_words_as_written().map(str::to_lowercase));
+            words.extend(lex.single_word_terms_as_written().map(str::to_lowercase));
         }
         for (i, (_, text)) in common_words.iter().enumerate() {
-            spelling_words[i].extend(data_lines(text).map(|dl| fold(dl.cols[0])));
+            written[i].extend(data_lines(text).map(|dl| dl.cols[0].to_lowercase()));
         }
-        id.spelling = SpellingModel::train(&spelling_words);
+        id.spelling = SpellingModel::train(&written.clone().map(|words| words.iter().map(|w| fold(w)).collect()));
+        id.spelling_written = SpellingModel::train(&written);
         for (i, (path, text)) in cues.iter().enumerate() {
             id.add_cues(i, path, text)?;
         }
@@ -291,7 +299,8 @@ impl LangId {
         let mut lower = String::new();
         let mut bounds = Vec::new();
         // Words no list knows as they are: their stems are tried if the cheap evidence is not decisive.
-        let mut unknown: Vec<&str> = Vec::new();
+        let mut unknown: Vec<(&str, Option<String>)> = Vec::new();
+        let mut shared: Vec<(&str, Option<String>, u8)> = Vec::new();
         // A text whose writer types diacritics: its plain words are most likely plain as written too ("co" there
         // is Czech, where Slovak would write "čo"), so they are looked up as written before folded.
         // (Latin letters with diacritics live in U+00C0..U+024F: a range test, not a Unicode table lookup.)
@@ -333,8 +342,11 @@ impl LangId {
             } else if vocabulary != 0 {
                 let points = if vocabulary.count_ones() == 1 { DISTINCT_LEXICON_WORD } else { LEXICON_WORD };
                 credit(scores, vocabulary, points);
+                if vocabulary.count_ones() > 1 {
+                    shared.push((folded, as_written.then(|| lower.clone()), vocabulary));
+                }
             } else if folded.chars().count() >= 3 {
-                unknown.push(folded);
+                unknown.push((folded, as_written.then(|| lower.clone())));
             }
             self.score_spelling(surface, folded, &lower, scores, &mut bounds);
         }
@@ -346,7 +358,18 @@ impl LangId {
             scores[best] >= FAST_PATH_MIN && scores[best] - scores[second] >= FAST_PATH_LEAD
         };
         if !decisive(scores) {
-            for word in &unknown {
+            for (word, written, mask) in &shared {
+                let p = match written {
+                    Some(w) => self.spelling_written.posteriors(w, SPELLING_SHARPNESS),
+                    None => self.spelling.posteriors(word, SPELLING_SHARPNESS),
+                };
+                for (i, s) in scores.iter_mut().enumerate() {
+                    if mask & (1 << i) != 0 {
+                        *s += SHARED_SPELLING * p[i];
+                    }
+                }
+            }
+            for (word, written) in &unknown {
                 let mut mask = 0u8;
                 for (i, lang) in Lang::KNOWN.iter().enumerate() {
                     if let Some(lex) = langs.get(lang.index())
@@ -358,7 +381,10 @@ impl LangId {
                 if mask != 0 {
                     credit(scores, mask, if mask.count_ones() == 1 { DISTINCT_STEM_WORD } else { STEM_WORD });
                 } else {
-                    let p = self.spelling.posteriors(word, SPELLING_SHARPNESS);
+                    let p = match written {
+                        Some(w) => self.spelling_written.posteriors(w, SPELLING_SHARPNESS),
+                        None => self.spelling.posteriors(word, SPELLING_SHARPNESS),
+                    };
                     for (s, p) in scores.iter_mut().zip(p) {
                         *s += SPELLING_WORD * p;
                     }
