@@ -169,49 +169,62 @@ impl LangId {
             spelling_written: SpellingModel::default(),
             detector: whatlang_allowlist(),
         };
-        for lex in langs.iter().filter(|l| l.lang != Lang::Und) {
-            let bit = 1u8 << known_index(lex.lang);
-            for w in lex.function_words_as_written() {
-                id.words.entry(w.to_lowercase()).or_default().function_written |= bit;
-                id.words.entry(fold(w)).or_default().function_folded |= bit;
-            }
-            for w in lex.single_word_terms_as_written() {
-                id.words.entry(w.to_lowercase()).or_default().vocabulary_written |= bit;
-                id.words.entry(fold(w)).or_default().vocabulary_folded |= bit;
-            }
-        }
-        // The spelling models learn from every word the project wrote for a language, as written and folded.
-        let mut written: [Vec<String>; 4] = Default::default();
-        for lex in langs.iter().filter(|l| l.lang != Lang::Und) {
-            let words = &mut written[known_index(lex.lang)];
-            words.extend(lex.function_words_as_written().map(str::to_lowercase));
-            words.extend(lex.single_word_terms_as_written().map(str::to_lowercase));
-        }
-        for (i, (_, text)) in common_words.iter().enumerate() {
-            written[i].extend(data_lines(text).map(|dl| dl.cols[0].to_lowercase()));
-        }
-        id.spelling = SpellingModel::train(&written.clone().map(|words| words.iter().map(|w| fold(w)).collect()));
-        id.spelling_written = SpellingModel::train(&written);
-        for (i, (path, text)) in cues.iter().enumerate() {
-            id.add_cues(i, path, text)?;
-        }
-        // Common everyday word forms count like lexicon words.
-        for (i, (_, text)) in common_words.iter().enumerate() {
-            let lex = langs.iter().find(|l| l.lang == Lang::KNOWN[i]);
-            for dl in data_lines(text) {
-                let w = dl.cols[0];
-                id.words.entry(w.to_lowercase()).or_default().vocabulary_written |= 1 << i;
-                id.words.entry(fold(w)).or_default().vocabulary_folded |= 1 << i;
-                if let Some(lex) = lex {
-                    id.stem_vocabulary[i].insert(lex.stemmer.stem(&fold(w)).into_owned());
-                }
-            }
-        }
+        // Every word the project wrote for each language, lower-cased as written and folded, once.
+        let mut function: [Vec<(String, String)>; 4] = Default::default();
+        let mut vocabulary: [Vec<(String, String)>; 4] = Default::default();
+        let forms = |w: &str| (w.to_lowercase(), fold(w));
         for lex in langs.iter().filter(|l| l.lang != Lang::Und) {
             let i = known_index(lex.lang);
-            for w in lex.single_word_terms_as_written() {
-                id.stem_vocabulary[i].insert(lex.stemmer.stem(&fold(w)).into_owned());
+            function[i].extend(lex.function_words_as_written().map(forms));
+            vocabulary[i].extend(lex.single_word_terms_as_written().map(forms));
+        }
+        for (i, (_, text)) in common_words.iter().enumerate() {
+            vocabulary[i].extend(data_lines(text).map(|dl| forms(dl.cols[0])));
+        }
+        let total: usize = function.iter().chain(&vocabulary).map(Vec::len).sum();
+        id.words.reserve(total * 2);
+        let mut mark = |key: &str, set: &dyn Fn(&mut WordMasks)| match id.words.get_mut(key) {
+            Some(m) => set(m),
+            None => set(id.words.entry(key.to_owned()).or_default()),
+        };
+        for i in 0..4 {
+            let bit = 1u8 << i;
+            for (written, folded) in &function[i] {
+                mark(written, &|m| m.function_written |= bit);
+                mark(folded, &|m| m.function_folded |= bit);
             }
+            for (written, folded) in &vocabulary[i] {
+                mark(written, &|m| m.vocabulary_written |= bit);
+                mark(folded, &|m| m.vocabulary_folded |= bit);
+            }
+        }
+        // The stems of each language's vocabulary, and the spelling models over all its words, as written and
+        // folded: independent per language and model, so they are built in parallel (most of the start-up).
+        let stem_sets = || {
+            let mut sets: [FxHashSet<String>; 4] = Default::default();
+            for (i, set) in sets.iter_mut().enumerate() {
+                let Some(lex) = langs.iter().find(|l| l.lang == Lang::KNOWN[i]) else { continue };
+                let mut folded: Vec<&str> = vocabulary[i].iter().map(|(_, f)| f.as_str()).collect();
+                folded.sort_unstable();
+                folded.dedup();
+                set.reserve(folded.len());
+                set.extend(folded.into_iter().map(|f| lex.stemmer.stem(f).into_owned()));
+            }
+            sets
+        };
+        let all = |i: usize| function[i].iter().chain(&vocabulary[i]);
+        let model = |written: bool| {
+            SpellingModel::train(std::array::from_fn(|i| {
+                all(i).map(|(w, f)| if written { w.as_str() } else { f.as_str() }).collect::<Vec<_>>()
+            }))
+        };
+        let (stems, (spelling, spelling_written)) =
+            rayon::join(stem_sets, || rayon::join(|| model(false), || model(true)));
+        id.stem_vocabulary = stems;
+        id.spelling = spelling;
+        id.spelling_written = spelling_written;
+        for (i, (path, text)) in cues.iter().enumerate() {
+            id.add_cues(i, path, text)?;
         }
         Ok(id)
     }

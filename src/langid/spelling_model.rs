@@ -41,7 +41,7 @@ fn for_each_trigram(word: &str, mut f: impl FnMut(u64)) {
 impl SpellingModel {
     /// Trains on folded words per language (index in [`crate::lang::Lang::KNOWN`]).
     #[must_use]
-    pub fn train(words: &[Vec<String>; 4]) -> Self {
+    pub fn train(words: [Vec<&str>; 4]) -> Self {
         let mut counts: FxHashMap<u64, [f32; 4]> = FxHashMap::default();
         let mut totals = [0.0f32; 4];
         for (lang, list) in words.iter().enumerate() {
@@ -88,13 +88,13 @@ impl SpellingModel {
 mod tests {
     use super::*;
 
-    fn words(list: &[&str]) -> Vec<String> {
-        list.iter().map(|w| (*w).to_string()).collect()
+    fn words<'a>(list: &[&'a str]) -> Vec<&'a str> {
+        list.to_vec()
     }
 
     #[test]
     fn a_word_is_closest_to_the_language_whose_spelling_it_shares() {
-        let model = SpellingModel::train(&[
+        let model = SpellingModel::train([
             words(&["jsou", "budou", "dlouho", "pouze", "kouzlo"]),
             words(&["szczegol", "szkoda", "czekac", "wszystko"]),
             words(&["mlieko", "viera", "piatok", "niekto"]),
@@ -111,7 +111,7 @@ mod tests {
 
     #[test]
     fn empty_and_odd_words_do_not_panic() {
-        let model = SpellingModel::train(&Default::default());
+        let model = SpellingModel::train(Default::default());
         for w in ["", "a", "ß", "😀", "\u{0}"] {
             let p = model.posteriors(w, 2.0);
             assert!(p.iter().all(|x| x.is_finite()));
