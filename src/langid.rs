@@ -470,9 +470,12 @@ impl LangId {
             // The cues of `kind` whose pattern is exactly the characters a..a+len of the word. ASCII patterns are
             // matched on the folded form only (form 0) and patterns with diacritics on the written one (form 1),
             // so nothing counts twice.
+            let char_at_index =
+                |a: usize| if ascii { char::from(word.as_bytes()[a]) } else { char_at(word, bounds[a]) };
             let cues_at = |kind: CueKind, shape: &PatternShape, a: usize| {
-                let first = if ascii { char::from(word.as_bytes()[a]) } else { char_at(word, bounds[a]) };
-                if !shape.may_start_with(form, first) {
+                if !shape.first[form].contains(char_at_index(a))
+                    || !shape.last[form].contains(char_at_index(a + shape.len - 1))
+                {
                     return None;
                 }
                 let part = if ascii { &word[a..a + shape.len] } else { &word[bounds[a]..bounds[a + shape.len]] };
@@ -510,36 +513,46 @@ impl LangId {
     }
 }
 
-/// The patterns of one kind and length: which characters they start with, separately for the ASCII patterns
-/// (probed on the folded word) and those with diacritics (probed on the word as written).
+/// The patterns of one kind and length: which characters they start and end with, separately for the ASCII
+/// patterns (probed on the folded word) and those with diacritics (probed on the word as written).
 #[derive(Debug, Default)]
 struct PatternShape {
     len: usize,
-    /// Per form (0: ASCII patterns, 1: patterns with diacritics): whether any exist, and their first characters.
+    /// Per form (0: ASCII patterns, 1: patterns with diacritics): whether any exist, and their first and last
+    /// characters.
     any: [bool; 2],
-    first_ascii: [u128; 2],
-    first_other: [Vec<char>; 2],
+    first: [CharSet; 2],
+    last: [CharSet; 2],
+}
+
+/// A small set of characters: a bit mask for ASCII, a list for the rest.
+#[derive(Debug, Default)]
+struct CharSet {
+    ascii: u128,
+    other: Vec<char>,
+}
+
+impl CharSet {
+    fn insert(&mut self, c: char) {
+        if c.is_ascii() {
+            self.ascii |= 1u128 << (c as u32);
+        } else if !self.other.contains(&c) {
+            self.other.push(c);
+        }
+    }
+
+    #[inline(always)]
+    fn contains(&self, c: char) -> bool {
+        if c.is_ascii() { self.ascii & (1u128 << (c as u32)) != 0 } else { self.other.contains(&c) }
+    }
 }
 
 impl PatternShape {
     fn add(&mut self, pattern: &str) {
         let form = usize::from(!pattern.is_ascii());
         self.any[form] = true;
-        let c = pattern.chars().next().unwrap_or(' ');
-        if c.is_ascii() {
-            self.first_ascii[form] |= 1u128 << (c as u32);
-        } else if !self.first_other[form].contains(&c) {
-            self.first_other[form].push(c);
-        }
-    }
-
-    #[inline(always)]
-    fn may_start_with(&self, form: usize, c: char) -> bool {
-        if c.is_ascii() {
-            self.first_ascii[form] & (1u128 << (c as u32)) != 0
-        } else {
-            self.first_other[form].contains(&c)
-        }
+        self.first[form].insert(pattern.chars().next().unwrap_or(' '));
+        self.last[form].insert(pattern.chars().next_back().unwrap_or(' '));
     }
 }
 
