@@ -26,11 +26,19 @@ pub struct AnalyzeOptions {
     pub flags: FlagThresholds,
     /// Longest text analysed, in bytes. Default: [`DEFAULT_MAX_TEXT_BYTES`] (1 MiB).
     pub max_text_bytes: usize,
+    /// Label a text with a strongly positive and a strongly negative sentence `mixed` instead of by its overall
+    /// score. Default: off (the label is negative, neutral or positive, as DESIGN.md's contract says).
+    pub mixed: bool,
 }
 
 impl Default for AnalyzeOptions {
     fn default() -> Self {
-        AnalyzeOptions { lang: None, flags: FlagThresholds::default(), max_text_bytes: DEFAULT_MAX_TEXT_BYTES }
+        AnalyzeOptions {
+            lang: None,
+            flags: FlagThresholds::default(),
+            max_text_bytes: DEFAULT_MAX_TEXT_BYTES,
+            mixed: false,
+        }
     }
 }
 
@@ -46,6 +54,13 @@ impl AnalyzeOptions {
     #[must_use]
     pub fn with_flags(mut self, flags: FlagThresholds) -> Self {
         self.flags = flags;
+        self
+    }
+
+    /// Labels texts with strong positive and negative sentences `mixed` (default: off).
+    #[must_use]
+    pub fn with_mixed(mut self, mixed: bool) -> Self {
+        self.mixed = mixed;
         self
     }
 
@@ -68,10 +83,13 @@ pub enum EvidenceKind {
     Theme,
     /// The span behind a QA flag reason.
     Flag,
+    /// A sentence of a text with several scored sentences: its label and normalised score, so a text with strong
+    /// positive and negative parts shows them.
+    Sentence,
 }
 
 impl EvidenceKind {
-    /// `sentiment`, `emotion`, `theme` or `flag`.
+    /// `sentiment`, `emotion`, `theme`, `flag` or `sentence`.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -79,6 +97,7 @@ impl EvidenceKind {
             EvidenceKind::Emotion => "emotion",
             EvidenceKind::Theme => "theme",
             EvidenceKind::Flag => "flag",
+            EvidenceKind::Sentence => "sentence",
         }
     }
 }
@@ -88,7 +107,8 @@ impl EvidenceKind {
 pub struct Evidence {
     /// What kind of hit.
     pub kind: EvidenceKind,
-    /// The lexicon term (prefixed `NOT ` when negated), emotion name, theme id or flag reason.
+    /// The lexicon term (prefixed `NOT ` when negated, `IRONIC ` when read as irony), emotion name, theme id, flag
+    /// reason, or a sentence's label.
     pub label: String,
     /// Character (Unicode scalar) offset of the first character.
     pub start: u32,
@@ -240,11 +260,32 @@ fn analyze_text(
     let theme_hits = res.themes.find(&doc, &stems, guess.lang);
 
     let mut evidence = Vec::with_capacity(sent.hits.len() * 2 + theme_hits.len());
+    // Sentence scores, when more than one sentence carries sentiment: where a text turns.
+    let scored: Vec<_> = sent.sentences.iter().filter(|s| s.raw != 0.0).collect();
+    if scored.len() > 1 {
+        for s in scored {
+            let score = sentiment::normalize_score(s.raw);
+            let label = SentimentLabel::from_compound(score).as_str().to_string();
+            evidence.push(Evidence {
+                kind: EvidenceKind::Sentence,
+                label,
+                start: s.char_start,
+                end: s.char_end,
+                weight: score,
+            });
+        }
+    }
     let mut most_negative: Option<(f32, (u32, u32))> = None;
     let mut angriest: Option<(f32, (u32, u32))> = None;
     for hit in &sent.hits {
         let span = (hit.char_start, hit.char_end);
-        let label = if hit.negated { format!("NOT {}", hit.label) } else { hit.label.to_string() };
+        let label = if hit.ironic {
+            format!("IRONIC {}", hit.label)
+        } else if hit.negated {
+            format!("NOT {}", hit.label)
+        } else {
+            hit.label.to_string()
+        };
         evidence.push(Evidence { kind: EvidenceKind::Sentiment, label, start: span.0, end: span.1, weight: hit.score });
         if hit.score < 0.0 && most_negative.is_none_or(|(s, _)| hit.score < s) {
             most_negative = Some((hit.score, span));
@@ -323,7 +364,7 @@ fn analyze_text(
         lang: guess.lang,
         lang_confidence: guess.confidence,
         sentiment: sent.compound,
-        sentiment_label: sent.label,
+        sentiment_label: if opts.mixed && sent.is_mixed() { SentimentLabel::Mixed } else { sent.label },
         emotions: emo.intensity,
         emotion: emo.dominant,
         themes,

@@ -7,6 +7,9 @@ pub const EMOTIONS: [&str; 8] = ["anger", "anticipation", "disgust", "fear", "jo
 
 /// Index of sadness in [`EMOTIONS`]: a negated positive word ("nejsem spokojený") reads as disappointment.
 const SADNESS: usize = 5;
+/// Indexes of anger and disgust: what irony evokes.
+const ANGER: usize = 0;
+const DISGUST: usize = 2;
 
 /// One strength or intensity per emotion, in [`EMOTIONS`] order.
 pub type Emotions = [f32; 8];
@@ -31,6 +34,12 @@ pub fn hit_contributions(hit: &SentimentHit) -> Emotions {
     let mut out = [0.0; 8];
     let base = hit.base.abs().max(0.5);
     let scale = (hit.score.abs() / base).clamp(0.0, 2.0);
+    if hit.ironic {
+        // "no super, zase nefunguje": irony is contempt and anger, not joy.
+        out[ANGER] = 0.4 * scale;
+        out[DISGUST] = 0.3 * scale;
+        return out;
+    }
     if hit.negated {
         if hit.base > 0.0 {
             out[SADNESS] = 0.4 * scale;
@@ -79,6 +88,8 @@ mod tests {
             base,
             score,
             negated,
+            prefix_factor: 1.0,
+            ironic: false,
             emotions,
             sentence: 0,
         }

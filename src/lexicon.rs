@@ -149,12 +149,15 @@ struct Phrase {
 }
 
 /// How a word was found in the lexicon.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct WordHit {
     /// Index into [`LangLexicon::entry`].
     pub entry: u32,
     /// Found only after stripping a fused negation prefix (`ne` + `funguje`): the hit counts as negated.
     pub prefix_negated: bool,
+    /// Found only after stripping an intensifying prefix (`super` + `rychlý`, `prze` + `piękny`): its factor,
+    /// 1 otherwise.
+    pub prefix_factor: f32,
 }
 
 /// The lexical resources of one language.
@@ -173,7 +176,13 @@ pub struct LangLexicon {
     phrases: HashMap<String, Vec<Phrase>>,
     negators: HashSet<String>,
     neg_prefixes: Vec<String>,
+    /// Words that, right before a positive word in a text that is otherwise negative, make it ironic ("no super,
+    /// zase nefunguje"): kind `irony` in negators.tsv.
+    irony_markers: HashSet<String>,
     intensifiers: HashMap<String, f32>,
+    /// Intensifying prefixes fused to a sentiment word (`super-`, `mega-`, `pře-`), written `prefix-` in
+    /// intensifiers.tsv, with their factors.
+    intensifier_prefixes: Vec<(String, f32)>,
     contrast: HashSet<String>,
     function_words: HashSet<String>,
     /// The function words as written in the file (language ID looks words with diacritics up as written).
@@ -193,7 +202,9 @@ impl LangLexicon {
             phrases: HashMap::new(),
             negators: HashSet::new(),
             neg_prefixes: Vec::new(),
+            irony_markers: HashSet::new(),
             intensifiers: HashMap::new(),
+            intensifier_prefixes: Vec::new(),
             contrast: HashSet::new(),
             function_words: HashSet::new(),
             function_words_written: Vec::new(),
@@ -229,7 +240,7 @@ impl LangLexicon {
     #[must_use]
     pub fn lookup(&self, folded: &str, stem: &str) -> Option<WordHit> {
         if let Some(&entry) = self.forms.get(folded).or_else(|| self.stems.get(stem)) {
-            return Some(WordHit { entry, prefix_negated: false });
+            return Some(WordHit { entry, prefix_negated: false, prefix_factor: 1.0 });
         }
         for prefix in &self.neg_prefixes {
             if let Some(rest) = folded.strip_prefix(prefix.as_str())
@@ -237,7 +248,18 @@ impl LangLexicon {
             {
                 let rest_stem = self.stemmer.stem(rest);
                 if let Some(&entry) = self.forms.get(rest).or_else(|| self.stems.get(rest_stem.as_ref())) {
-                    return Some(WordHit { entry, prefix_negated: true });
+                    return Some(WordHit { entry, prefix_negated: true, prefix_factor: 1.0 });
+                }
+            }
+        }
+        for (prefix, factor) in &self.intensifier_prefixes {
+            if let Some(rest) = folded.strip_prefix(prefix.as_str())
+                && rest.chars().count() >= 4
+            {
+                let rest = rest.strip_prefix('-').unwrap_or(rest);
+                let rest_stem = self.stemmer.stem(rest);
+                if let Some(&entry) = self.forms.get(rest).or_else(|| self.stems.get(rest_stem.as_ref())) {
+                    return Some(WordHit { entry, prefix_negated: false, prefix_factor: *factor });
                 }
             }
         }
@@ -259,6 +281,12 @@ impl LangLexicon {
     #[must_use]
     pub fn is_negator(&self, folded: &str) -> bool {
         self.negators.contains(folded)
+    }
+
+    /// True if the folded word (or two words) marks the positive word after it as ironic.
+    #[must_use]
+    pub fn is_irony_marker(&self, folded: &str) -> bool {
+        self.irony_markers.contains(folded)
     }
 
     /// True if the folded word starts with a fused negation prefix and goes on for at least three letters.
@@ -521,8 +549,15 @@ fn load_lang(lang: Lang, loader: &mut Loader) -> Result<LangLexicon, LexiconErro
                 lex.negators.insert(term);
             }
             "prefix" => lex.neg_prefixes.push(term),
+            "irony" => {
+                lex.irony_markers.insert(term);
+            }
             other => {
-                return Err(format_error(&path, dl.line, &format!("kind must be word or prefix, not '{other}'")));
+                return Err(format_error(
+                    &path,
+                    dl.line,
+                    &format!("kind must be word, prefix or irony, not '{other}'"),
+                ));
             }
         }
     }
@@ -534,7 +569,15 @@ fn load_lang(lang: Lang, loader: &mut Loader) -> Result<LangLexicon, LexiconErro
             .and_then(|f| f.parse::<f32>().ok())
             .filter(|f| (0.0..=4.0).contains(f))
             .ok_or_else(|| format_error(&path, dl.line, "factor must be a number in 0..4"))?;
-        lex.intensifiers.insert(fold(dl.cols[0]).split_whitespace().collect::<Vec<_>>().join(" "), factor);
+        let term = fold(dl.cols[0]);
+        if let Some(prefix) = term.strip_suffix('-') {
+            if prefix.is_empty() || prefix.contains(' ') {
+                return Err(format_error(&path, dl.line, "a prefix is one word followed by '-' (super-)"));
+            }
+            lex.intensifier_prefixes.push((prefix.to_string(), factor));
+        } else {
+            lex.intensifiers.insert(term.split_whitespace().collect::<Vec<_>>().join(" "), factor);
+        }
     }
     let (_, text) = read(&format!("{code}/contrast.tsv"))?;
     lex.contrast.extend(data_lines(&text).map(|dl| fold(dl.cols[0])));

@@ -89,6 +89,10 @@ enum Command {
         /// Longest text analysed, in bytes; longer records get a row with `error` set.
         #[arg(long, default_value_t = DEFAULT_MAX_TEXT_BYTES)]
         max_text_bytes: usize,
+        /// Label a text with a strongly positive and a strongly negative sentence `mixed` (sentiment_label gets a
+        /// fourth value); without it every text is negative, neutral or positive by its overall score.
+        #[arg(long)]
+        mixed: bool,
         /// Progress on stderr (default: when stderr is a terminal).
         #[arg(long, overrides_with = "no_progress")]
         progress: bool,
@@ -169,6 +173,7 @@ fn dispatch(command: Command) -> Result<ExitCode> {
             threads,
             batch_size,
             max_text_bytes,
+            mixed,
             progress,
             no_progress,
             resources,
@@ -188,7 +193,7 @@ fn dispatch(command: Command) -> Result<ExitCode> {
                 }
                 OutputFormat::Jsonl => Box::new(JsonlSink::create(&output, &plan.columns, theme_ids)?),
             };
-            let opts = AnalyzeOptions::default().with_lang(lang).with_max_text_bytes(max_text_bytes);
+            let opts = AnalyzeOptions::default().with_lang(lang).with_max_text_bytes(max_text_bytes).with_mixed(mixed);
             let progress = if progress {
                 Some(true)
             } else if no_progress {

@@ -12,6 +12,8 @@ use crate::tokenize::{Doc, TokenKind};
 const NEGATION_WINDOW: usize = 3;
 /// A negated positive word keeps this share of its valence, with the sign flipped ("not good").
 const NEGATED_POSITIVE: f32 = -0.75;
+/// An ironic positive word ("no super" in a complaint) keeps this share of its valence, flipped.
+const IRONY: f32 = -0.75;
 /// A negated negative word keeps this share, flipped: "not bad" is mildly positive.
 const NEGATED_NEGATIVE: f32 = -0.5;
 /// Weight of what comes before a contrast word, and after it.
@@ -37,11 +39,14 @@ pub enum SentimentLabel {
     Neutral,
     /// Compound ≥ 0.05.
     Positive,
+    /// Only with `--mixed`: a strongly positive and a strongly negative sentence in one text.
+    Mixed,
 }
 
 impl SentimentLabel {
     /// The labels in dictionary order.
-    pub const ALL: [SentimentLabel; 3] = [SentimentLabel::Negative, SentimentLabel::Neutral, SentimentLabel::Positive];
+    pub const ALL: [SentimentLabel; 4] =
+        [SentimentLabel::Negative, SentimentLabel::Neutral, SentimentLabel::Positive, SentimentLabel::Mixed];
 
     /// The label for a compound score.
     #[must_use]
@@ -55,13 +60,14 @@ impl SentimentLabel {
         }
     }
 
-    /// `negative`, `neutral` or `positive`.
+    /// `negative`, `neutral`, `positive` or `mixed`.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             SentimentLabel::Negative => "negative",
             SentimentLabel::Neutral => "neutral",
             SentimentLabel::Positive => "positive",
+            SentimentLabel::Mixed => "mixed",
         }
     }
 }
@@ -85,6 +91,10 @@ pub struct SentimentHit<'r> {
     pub score: f32,
     /// Negated by a particle or a fused prefix.
     pub negated: bool,
+    /// The factor of an intensifying prefix fused to the word (`superrychlý`), 1 otherwise.
+    pub prefix_factor: f32,
+    /// Read as irony ("no super" in a complaint): the score's sign was flipped.
+    pub ironic: bool,
     /// The entry's emotion strengths.
     pub emotions: Emotions,
     /// Index of the sentence it is in.
@@ -113,6 +123,29 @@ pub struct Sentiment<'r> {
     pub hits: Vec<SentimentHit<'r>>,
     /// Every sentence, in text order.
     pub sentences: Vec<SentenceScore>,
+}
+
+/// Hits beyond this many are damped, so that a long, mildly negative complaint stays mildly negative instead of
+/// its many small hits adding up to the extreme.
+const UNDAMPED_HITS: f32 = 3.0;
+
+/// What the raw sum is divided by: 1 up to [`UNDAMPED_HITS`] hits, then the square root of the excess ratio.
+fn length_damping(hits: usize) -> f32 {
+    (hits as f32 / UNDAMPED_HITS).max(1.0).powf(DAMPING_POWER)
+}
+const DAMPING_POWER: f32 = 0.3;
+
+/// A sentence whose own normalised score reaches ±this is strong; a text with one strong sentence of each sign is
+/// `mixed` when the caller asks for that label.
+pub const MIXED_SENTENCE: f32 = 0.3;
+
+impl Sentiment<'_> {
+    /// True if one sentence is strongly positive and another strongly negative ([`MIXED_SENTENCE`]).
+    #[must_use]
+    pub fn is_mixed(&self) -> bool {
+        let strong = |sign: f32| self.sentences.iter().any(|s| normalize_score(s.raw) * sign >= MIXED_SENTENCE);
+        strong(1.0) && strong(-1.0)
+    }
 }
 
 /// Maps an unbounded raw score into −1..1.
@@ -170,6 +203,7 @@ pub fn score<'r>(doc: &Doc, stems: &[String], lang: Lang, res: &'r Resources) ->
     for hit in &mut hits {
         apply_rules(doc, lex, hit, all_caps_text, &in_phrase);
     }
+    apply_irony(doc, lex, &mut hits);
     apply_contrast(doc, lex, &mut hits, &sentence_of, &sentence_bounds);
 
     let mut sentences: Vec<SentenceScore> = sentence_bounds
@@ -191,7 +225,7 @@ pub fn score<'r>(doc: &Doc, stems: &[String], lang: Lang, res: &'r Resources) ->
         }
     }
     let raw: f32 = sentences.iter().map(|s| s.raw).sum();
-    let compound = normalize_score(raw);
+    let compound = normalize_score(raw / length_damping(hits.len()));
     Sentiment { compound, label: SentimentLabel::from_compound(compound), hits, sentences }
 }
 
@@ -209,6 +243,7 @@ fn find_hits<'r>(
     while i < n {
         let t = &doc.tokens[i];
         let mut found: Option<(&'r crate::lexicon::Entry, usize, bool)> = None;
+        let mut prefix_factor = 1.0;
         match t.kind {
             TokenKind::Word => {
                 let run_end = (i..n).find(|&j| doc.tokens[j].kind != TokenKind::Word).unwrap_or(n);
@@ -226,6 +261,7 @@ fn find_hits<'r>(
                     }
                     if let Some(hit) = lex.lookup(&form, &stems[i]) {
                         found = Some((lex.entry(hit.entry), 1, hit.prefix_negated));
+                        prefix_factor = hit.prefix_factor;
                     } else if let Some(e) = res.emoji(doc.surface(t)) {
                         found = Some((e, 1, false));
                     }
@@ -257,6 +293,8 @@ fn find_hits<'r>(
             base: entry.valence,
             score: entry.valence,
             negated: prefix_negated,
+            prefix_factor,
+            ironic: false,
             emotions: entry.emotions,
             sentence: sentence_of[i],
         });
@@ -274,7 +312,7 @@ fn next_word_is_sentiment(doc: &Doc, stems: &[String], lex: &LangLexicon, i: usi
 
 /// Negation, intensifiers and emphasis for one hit, from the words just before it in its clause.
 fn apply_rules(doc: &Doc, lex: &LangLexicon, hit: &mut SentimentHit, all_caps_text: bool, in_phrase: &[bool]) {
-    let mut factor = 1.0f32;
+    let mut factor = hit.prefix_factor;
     // A phrase that carries its own negator ("nie działa", "no complaints") has its polarity built in; with
     // negative concord, a negator before it ("nic nie działa") does not flip it back.
     // The same holds for a lexicalised negative word written with the fused prefix ("nikdo mi nepomohl").
@@ -326,6 +364,33 @@ fn apply_rules(doc: &Doc, lex: &LangLexicon, hit: &mut SentimentHit, all_caps_te
     }
     hit.negated = negated;
     hit.score = v;
+}
+
+/// Irony: in a text with negative evidence, a positive word right after an irony marker ("no super", "oh great",
+/// "no pięknie") is read as its opposite, weakened. Without negative evidence the marker is just a particle
+/// ("no super, díky" stays positive).
+fn apply_irony(doc: &Doc, lex: &LangLexicon, hits: &mut [SentimentHit]) {
+    if !hits.iter().any(|h| h.score < 0.0) {
+        return;
+    }
+    for hit in hits.iter_mut().filter(|h| h.score > 0.0 && !h.negated) {
+        // The words of the clause before the hit: the marker must open the clause and stand right before it.
+        let clause_start = (0..hit.tok_start).rev().find(|&j| is_clause_break(doc, j)).map_or(0, |j| j + 1);
+        let before: Vec<&str> = doc.tokens[clause_start..hit.tok_start]
+            .iter()
+            .filter(|t| t.kind == TokenKind::Word)
+            .map(|t| doc.folded(t))
+            .collect();
+        let marked = match before.as_slice() {
+            [one] => lex.is_irony_marker(one),
+            [a, b] => lex.is_irony_marker(&format!("{a} {b}")),
+            _ => false,
+        };
+        if marked {
+            hit.score *= IRONY;
+            hit.ironic = true;
+        }
+    }
 }
 
 /// What follows a contrast word weighs more than what precedes it: within the sentence, or across the sentence

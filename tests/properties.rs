@@ -55,7 +55,10 @@ proptest! {
                 let folded = hlas::normalize::fold(w);
                 let stem = stemmer.stem(&folded);
                 prop_assert!(!stem.is_empty() || folded.is_empty(), "{} → empty stem", folded);
-                prop_assert!(stem.chars().count() <= folded.chars().count() + 1, "{} → {}", folded, stem);
+                // A stem is never much longer than its word: suffix rules only shorten (a marker adds one
+                // letter) and the exception tables map short irregular forms to their lemma, at most 6 letters
+                // longer (wie → wiedziec).
+                prop_assert!(stem.chars().count() <= folded.chars().count() + 7, "{} → {}", folded, stem);
             }
         }
     }
