@@ -141,6 +141,14 @@ pub struct Record {
     pub error: Option<String>,
 }
 
+impl Record {
+    /// A record of one text, with id `text` and no other columns: for library callers and tests.
+    #[must_use]
+    pub fn text(text: &str) -> Self {
+        Record { id: "text".into(), body: Body::Text(text.into()), meta: Vec::new(), error: None }
+    }
+}
+
 /// An input, opened.
 type Input = Box<dyn BufRead + Send>;
 

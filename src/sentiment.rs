@@ -126,14 +126,14 @@ pub struct Sentiment<'r> {
 }
 
 /// Hits beyond this many are damped, so that a long, mildly negative complaint stays mildly negative instead of
-/// its many small hits adding up to the extreme.
+/// its many small hits adding up to the extreme: past [`UNDAMPED_HITS`] hits the sum counts as that many times
+/// the mean hit (a text of strong words still scores strongly).
 const UNDAMPED_HITS: f32 = 3.0;
 
-/// What the raw sum is divided by: 1 up to [`UNDAMPED_HITS`] hits, then the square root of the excess ratio.
+/// What the raw sum is divided by: 1 up to [`UNDAMPED_HITS`] hits, then hits / [`UNDAMPED_HITS`].
 fn length_damping(hits: usize) -> f32 {
-    (hits as f32 / UNDAMPED_HITS).max(1.0).powf(DAMPING_POWER)
+    (hits as f32 / UNDAMPED_HITS).max(1.0)
 }
-const DAMPING_POWER: f32 = 0.3;
 
 /// A sentence whose own normalised score reaches ±this is strong; a text with one strong sentence of each sign is
 /// `mixed` when the caller asks for that label.
