@@ -504,7 +504,14 @@ impl Resources {
         &self.langs[lang.index()]
     }
 
-    /// The emoji or emoticon entry for a token's text.
+    /// The emoji or emoticon entry for exactly this text (an emoticon the tokenizer read as a word, "xD").
+    #[must_use]
+    pub fn emoji_exact(&self, symbol: &str) -> Option<&Entry> {
+        self.emoji.get(symbol)
+    }
+
+    /// The emoji or emoticon entry for a token's text, falling back to its first character (an emoji with a
+    /// skin-tone or variation modifier).
     #[must_use]
     pub fn emoji(&self, symbol: &str) -> Option<&Entry> {
         if let Some(e) = self.emoji.get(symbol) {
@@ -696,7 +703,12 @@ mod tests {
         for lang in Lang::KNOWN {
             let lex = res.lang(lang);
             let problems = lex.lint();
-            assert!(problems.is_empty(), "{lang}: {} problems, first: {:?}", problems.len(), &problems[..problems.len().min(20)]);
+            assert!(
+                problems.is_empty(),
+                "{lang}: {} problems, first: {:?}",
+                problems.len(),
+                &problems[..problems.len().min(20)]
+            );
             let min = if lang == Lang::En { 6000 } else { 4000 };
             assert!(lex.len() >= min, "{lang}: {} sentiment entries, at least {min} wanted", lex.len());
         }

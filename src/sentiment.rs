@@ -262,7 +262,7 @@ fn find_hits<'r>(
                     if let Some(hit) = lex.lookup(&form, &stems[i]) {
                         found = Some((lex.entry(hit.entry), 1, hit.prefix_negated));
                         prefix_factor = hit.prefix_factor;
-                    } else if let Some(e) = res.emoji(doc.surface(t)) {
+                    } else if let Some(e) = res.emoji_exact(doc.surface(t)) {
                         found = Some((e, 1, false));
                     }
                 }

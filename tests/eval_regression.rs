@@ -26,7 +26,11 @@ fn floors() -> Vec<(String, f64)> {
 fn eval_figures_do_not_drop_below_the_reported_ones() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(EVAL_DIR);
     if !dir.join(FILES[0]).exists() {
-        assert!(std::env::var("HLAS_REQUIRE_EVAL").is_err(), "HLAS_REQUIRE_EVAL is set but {} is missing", dir.display());
+        assert!(
+            std::env::var("HLAS_REQUIRE_EVAL").is_err(),
+            "HLAS_REQUIRE_EVAL is set but {} is missing",
+            dir.display()
+        );
         eprintln!("skipped: no evaluation data at {}", dir.display());
         return;
     }
