@@ -256,7 +256,7 @@ fn analyze_text(
     let lex = res.lang(guess.lang);
     let stems = stems_for(&doc, lex);
     let sent = sentiment::score(&doc, &stems, guess.lang, res);
-    let emo = emotion::score(&sent.hits);
+    let emo = emotion::score(&sent.hits, sent.compound);
     let theme_hits = res.themes.find(&doc, &stems, guess.lang);
 
     let mut evidence = Vec::with_capacity(sent.hits.len() * 2 + theme_hits.len());

@@ -14,6 +14,10 @@ const DISGUST: usize = 2;
 /// One strength or intensity per emotion, in [`EMOTIONS`] order.
 pub type Emotions = [f32; 8];
 
+/// How the text's compound feeds emotions: (emotion index, weight); a positive weight for positive texts, a
+/// negative one for negative texts.
+const TONE: [(usize, f32); 5] = [(0, -0.35), (2, -0.2), (5, -0.3), (4, 0.4), (7, 0.3)];
+
 /// Below this intensity no emotion is called dominant.
 pub const DOMINANT_MIN: f32 = 0.15;
 
@@ -55,12 +59,18 @@ pub fn hit_contributions(hit: &SentimentHit) -> Emotions {
 /// Accumulates the hits' contributions into intensities: `1 − e^(−sum)`, so one strong word gives about 0.5 and
 /// several add up without passing 1.
 #[must_use]
-pub fn score(hits: &[SentimentHit]) -> EmotionScores {
+pub fn score(hits: &[SentimentHit], compound: f32) -> EmotionScores {
     let mut acc = [0.0f32; 8];
     for hit in hits {
         for (a, c) in acc.iter_mut().zip(hit_contributions(hit)) {
             *a += c;
         }
+    }
+    // The text's overall tone: a complaint carries some anger and sadness even where no single word names them,
+    // praise some joy and trust.
+    for (i, w) in TONE {
+        let tone = if w > 0.0 { compound.max(0.0) } else { (-compound).max(0.0) };
+        acc[i] += w.abs() * tone;
     }
     let intensity = acc.map(|a| 1.0 - (-a).exp());
     let mut dominant = None;
@@ -97,20 +107,22 @@ mod tests {
 
     #[test]
     fn anger_word_makes_anger_dominant() {
-        let s = score(&[hit(-3.0, -3.0, false, [0.9, 0.0, 0.4, 0.0, 0.0, 0.0, 0.0, 0.0])]);
+        let s = score(&[hit(-3.0, -3.0, false, [0.9, 0.0, 0.4, 0.0, 0.0, 0.0, 0.0, 0.0])], 0.0);
         assert_eq!(s.dominant, Some(0));
         assert!(s.intensity[0] > 0.5 && s.intensity[0] < 1.0);
     }
 
     #[test]
     fn negation_suppresses_joy_and_leaves_sadness() {
-        let s = score(&[hit(2.0, -1.5, true, [0.0, 0.0, 0.0, 0.0, 0.9, 0.0, 0.0, 0.0])]);
+        let s = score(&[hit(2.0, -1.5, true, [0.0, 0.0, 0.0, 0.0, 0.9, 0.0, 0.0, 0.0])], 0.0);
         assert_eq!(s.intensity[4], 0.0);
         assert!(s.intensity[SADNESS] > 0.2);
     }
 
     #[test]
     fn nothing_means_no_dominant_emotion() {
-        assert_eq!(score(&[]).dominant, None);
+        assert_eq!(score(&[], 0.0).dominant, None);
+        let complaint = score(&[], -0.9);
+        assert!(complaint.intensity[0] > 0.2 && complaint.intensity[4] == 0.0, "a strong complaint carries anger");
     }
 }

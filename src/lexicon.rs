@@ -436,7 +436,7 @@ impl Resources {
         let (emoji_path, emoji_text) = loader.read("emoji.tsv")?;
         let mut emoji = HashMap::new();
         for dl in data_lines(&emoji_text) {
-            let entry = parse_entry(&emoji_path, &dl)?;
+            let entry = parse_entry(&emoji_path, &dl, false)?;
             // Emoji are looked up by their first character, without variation selectors.
             let key: String = entry.term.chars().filter(|c| *c != '\u{FE0F}').collect();
             emoji.entry(key).or_insert(entry);
@@ -632,7 +632,7 @@ fn load_lang(lang: Lang, loader: &mut Loader) -> Result<LangLexicon, LexiconErro
 
     let (path, text) = read(&format!("{code}/sentiment.tsv"))?;
     for dl in data_lines(&text) {
-        let entry = parse_entry(&path, &dl)?;
+        let entry = parse_entry(&path, &dl, true)?;
         lex.add_entry(entry);
     }
     Ok(lex)
@@ -643,7 +643,8 @@ pub(crate) fn format_error(path: &Path, line: usize, message: &str) -> LexiconEr
 }
 
 /// Parses `term<TAB>valence<TAB>emotions`.
-fn parse_entry(path: &Path, dl: &DataLine) -> Result<Entry, LexiconError> {
+/// `exact_marks`: a leading `=` marks an exact-form entry (sentiment files; in emoji.tsv `=)` is an emoticon).
+fn parse_entry(path: &Path, dl: &DataLine, exact_marks: bool) -> Result<Entry, LexiconError> {
     let [term, valence, rest @ ..] = dl.cols.as_slice() else {
         return Err(format_error(path, dl.line, "expected term<TAB>valence<TAB>emotions"));
     };
@@ -673,7 +674,7 @@ fn parse_entry(path: &Path, dl: &DataLine) -> Result<Entry, LexiconError> {
             emotions[idx] = s;
         }
     }
-    let (term, exact) = match term.strip_prefix('=') {
+    let (term, exact) = match term.strip_prefix('=').filter(|_| exact_marks) {
         Some(t) if !t.is_empty() && !t.contains(' ') => (t, true),
         Some(_) => return Err(format_error(path, dl.line, "'=' marks a single word matched by its exact form")),
         None => (*term, false),
@@ -749,9 +750,9 @@ mod tests {
     #[test]
     fn format_errors_name_file_and_line() {
         let dl = DataLine { line: 7, cols: vec!["dobrý", "9", "-"] };
-        let err = parse_entry(Path::new("cs/sentiment.tsv"), &dl).unwrap_err().to_string();
+        let err = parse_entry(Path::new("cs/sentiment.tsv"), &dl, true).unwrap_err().to_string();
         assert!(err.contains("cs/sentiment.tsv:7"), "{err}");
         let dl = DataLine { line: 8, cols: vec!["dobrý", "2", "happiness:0.5"] };
-        assert!(parse_entry(Path::new("x"), &dl).unwrap_err().to_string().contains("unknown emotion"));
+        assert!(parse_entry(Path::new("x"), &dl, true).unwrap_err().to_string().contains("unknown emotion"));
     }
 }

@@ -28,16 +28,16 @@ const MAX_EXCLAMATIONS: usize = 3;
 /// Normalisation of the raw sum into −1..1: `x / sqrt(x² + ALPHA)`.
 const ALPHA: f32 = 15.0;
 /// Compound scores within ±this are neutral.
-pub const NEUTRAL_BAND: f32 = 0.05;
+pub const NEUTRAL_BAND: f32 = 0.15;
 
 /// The three sentiment labels, in the order of the output dictionary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum SentimentLabel {
-    /// Compound ≤ −0.05.
+    /// Compound ≤ −[`NEUTRAL_BAND`].
     Negative,
     /// In between.
     Neutral,
-    /// Compound ≥ 0.05.
+    /// Compound ≥ [`NEUTRAL_BAND`].
     Positive,
     /// Only with `--mixed`: a strongly positive and a strongly negative sentence in one text.
     Mixed,

@@ -103,6 +103,9 @@ fn emphasis_strengthens() {
     assert!(compound("hrozné!!!", Lang::Cs) < compound("hrozné", Lang::Cs));
     assert!(compound("suuuper", Lang::Cs) > compound("super", Lang::Cs));
     assert!(compound("okropne 😡", Lang::Pl) < compound("okropne", Lang::Pl));
+    // Emoticons starting with '=' are emoticons, not exact-form marks; a word is never read as an emoticon.
+    assert!(compound("=)", Lang::En) > 0.0 && compound("=(", Lang::En) < 0.0);
+    assert_eq!(compound("Dear team", Lang::En), 0.0);
 }
 
 #[test]
