@@ -144,6 +144,15 @@ pub struct Entry {
     pub exact: bool,
 }
 
+/// How a contrast word weighs the clauses around it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContrastKind {
+    /// "but", "ale", "however": what follows weighs more than what came before.
+    But,
+    /// "although", "chociaż", "i když": the clause it opens weighs less than the rest of the sentence.
+    Although,
+}
+
 /// A multi-word entry: the stems of its words.
 #[derive(Clone, Debug)]
 struct Phrase {
@@ -186,7 +195,8 @@ pub struct LangLexicon {
     /// Intensifying prefixes fused to a sentiment word (`super-`, `mega-`, `pře-`), written `prefix-` in
     /// intensifiers.tsv, with their factors.
     intensifier_prefixes: Vec<(String, f32)>,
-    contrast: HashSet<String>,
+    /// Contrast words and phrases (folded, words joined by single spaces) and their kind.
+    contrast: HashMap<String, ContrastKind>,
     function_words: HashSet<String>,
     /// The function words as written in the file (language ID looks words with diacritics up as written).
     function_words_written: Vec<String>,
@@ -208,7 +218,7 @@ impl LangLexicon {
             irony_markers: HashSet::new(),
             intensifiers: HashMap::new(),
             intensifier_prefixes: Vec::new(),
-            contrast: HashSet::new(),
+            contrast: HashMap::new(),
             function_words: HashSet::new(),
             function_words_written: Vec::new(),
             collisions: Vec::new(),
@@ -304,10 +314,16 @@ impl LangLexicon {
         self.intensifiers.get(folded).copied()
     }
 
+    /// The contrast word or phrase (up to three words) starting at `words[0]`, as (kind, number of words).
+    #[must_use]
+    pub fn contrast_at(&self, words: &[&str]) -> Option<(ContrastKind, usize)> {
+        (1..=words.len().min(3)).rev().find_map(|n| self.contrast.get(&words[..n].join(" ")).map(|&k| (k, n)))
+    }
+
     /// True if the folded word opens a contrasting clause.
     #[must_use]
     pub fn is_contrast(&self, folded: &str) -> bool {
-        self.contrast.contains(folded)
+        self.contrast.contains_key(folded)
     }
 
     /// True if the folded word is one of the language's frequent function words.
@@ -624,8 +640,17 @@ fn load_lang(lang: Lang, loader: &mut Loader) -> Result<LangLexicon, LexiconErro
             lex.intensifiers.insert(term.split_whitespace().collect::<Vec<_>>().join(" "), factor);
         }
     }
-    let (_, text) = read(&format!("{code}/contrast.tsv"))?;
-    lex.contrast.extend(data_lines(&text).map(|dl| fold(dl.cols[0])));
+    let (path, text) = read(&format!("{code}/contrast.tsv"))?;
+    for dl in data_lines(&text) {
+        let term = fold(dl.cols[0]).split_whitespace().collect::<Vec<_>>().join(" ");
+        match dl.cols.get(1).copied().unwrap_or("but") {
+            "but" => lex.contrast.insert(term, ContrastKind::But),
+            "although" => lex.contrast.insert(term, ContrastKind::Although),
+            other => {
+                return Err(format_error(&path, dl.line, &format!("kind must be but or although, not '{other}'")));
+            }
+        };
+    }
     let (_, text) = read(&format!("{code}/function_words.tsv"))?;
     lex.function_words_written.extend(data_lines(&text).map(|dl| dl.cols[0].to_string()));
     lex.function_words.extend(lex.function_words_written.iter().map(|w| fold(w)));

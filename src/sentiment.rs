@@ -4,7 +4,7 @@
 
 use crate::emotion::Emotions;
 use crate::lang::Lang;
-use crate::lexicon::{LangLexicon, Resources};
+use crate::lexicon::{ContrastKind, LangLexicon, Resources};
 use crate::normalize::fold;
 use crate::tokenize::{Doc, TokenKind};
 
@@ -394,7 +394,10 @@ fn apply_irony(doc: &Doc, lex: &LangLexicon, hits: &mut [SentimentHit]) {
 }
 
 /// What follows a contrast word weighs more than what precedes it: within the sentence, or across the sentence
-/// break when the contrast word opens its sentence ("Personál milý. Ale čekali jsme hodinu.").
+/// break when the contrast word opens its sentence ("Personál milý. Ale čekali jsme hodinu."). A concessive word
+/// ("although", "i když", "chociaż") works the other way round: the clause it opens weighs less than the rest of
+/// its sentence ("The food was awful, although the staff were nice" is negative). Contrast entries may be phrases
+/// of up to three words ("on the other hand", "mimo to").
 fn apply_contrast(
     doc: &Doc,
     lex: &LangLexicon,
@@ -402,25 +405,41 @@ fn apply_contrast(
     sentence_of: &[usize],
     bounds: &[(usize, usize)],
 ) {
-    for (c, t) in doc.tokens.iter().enumerate() {
-        if t.kind != TokenKind::Word || !lex.is_contrast(doc.folded(t)) {
+    let mut c = 0;
+    while c < doc.tokens.len() {
+        if doc.tokens[c].kind != TokenKind::Word {
+            c += 1;
             continue;
         }
+        let words: Vec<&str> =
+            doc.tokens[c..].iter().take(3).take_while(|t| t.kind == TokenKind::Word).map(|t| doc.folded(t)).collect();
+        let Some((kind, len)) = lex.contrast_at(&words) else {
+            c += 1;
+            continue;
+        };
         let s = sentence_of[c];
         let (s_start, s_end) = bounds[s];
-        let opens_sentence = (s_start..c).all(|k| doc.tokens[k].kind != TokenKind::Word);
-        let (before, after) = if opens_sentence && s > 0 {
-            (bounds[s - 1].0..bounds[s - 1].1, c + 1..s_end)
-        } else {
-            (s_start..c, c + 1..s_end)
+        let after_start = c + len;
+        let (lighter, heavier): (Vec<std::ops::Range<usize>>, Vec<std::ops::Range<usize>>) = match kind {
+            ContrastKind::But => {
+                let opens_sentence = (s_start..c).all(|k| doc.tokens[k].kind != TokenKind::Word);
+                let before = if opens_sentence && s > 0 { bounds[s - 1].0..bounds[s - 1].1 } else { s_start..c };
+                (vec![before], vec![after_start..s_end])
+            }
+            ContrastKind::Although => {
+                // The concessive clause runs to the next clause break; the rest of the sentence is the main one.
+                let clause_end = (after_start..s_end).find(|&k| is_clause_break(doc, k)).unwrap_or(s_end);
+                (vec![after_start..clause_end], vec![s_start..c, clause_end..s_end])
+            }
         };
         for hit in hits.iter_mut() {
-            if before.contains(&hit.tok_start) {
+            if lighter.iter().any(|r| r.contains(&hit.tok_start)) {
                 hit.score *= BEFORE_CONTRAST;
-            } else if after.contains(&hit.tok_start) {
+            } else if heavier.iter().any(|r| r.contains(&hit.tok_start)) {
                 hit.score *= AFTER_CONTRAST;
             }
         }
+        c += len;
     }
 }
 

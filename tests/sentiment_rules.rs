@@ -95,6 +95,16 @@ fn contrast_weighs_the_second_clause() {
     negative("Pani była miła, ale reklamację odrzucili i jestem wściekły.", Lang::Pl);
     negative("Pani bola milá, ale reklamáciu zamietli a som nahnevaný.", Lang::Sk);
     negative("The staff were nice, but the refund was refused and I am furious.", Lang::En);
+    positive("On the other hand, the staff were lovely.", Lang::En);
+}
+
+#[test]
+fn a_concessive_clause_weighs_less() {
+    negative("The food was awful, although the staff were nice.", Lang::En);
+    negative("Jídlo bylo hrozné, i když obsluha byla milá.", Lang::Cs);
+    negative("Jedlo bolo hrozné, hoci obsluha bola milá.", Lang::Sk);
+    negative("Jedzenie było okropne, chociaż obsługa była miła.", Lang::Pl);
+    positive("Although it was expensive, the service was excellent.", Lang::En);
 }
 
 #[test]
