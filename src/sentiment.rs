@@ -420,16 +420,17 @@ fn apply_contrast(
         let s = sentence_of[c];
         let (s_start, s_end) = bounds[s];
         let after_start = c + len;
-        let (lighter, heavier): (Vec<std::ops::Range<usize>>, Vec<std::ops::Range<usize>>) = match kind {
+        // The clauses that weigh less and more (an empty range where a kind has only one).
+        let (lighter, heavier): ([std::ops::Range<usize>; 2], [std::ops::Range<usize>; 2]) = match kind {
             ContrastKind::But => {
                 let opens_sentence = (s_start..c).all(|k| doc.tokens[k].kind != TokenKind::Word);
                 let before = if opens_sentence && s > 0 { bounds[s - 1].0..bounds[s - 1].1 } else { s_start..c };
-                (vec![before], vec![after_start..s_end])
+                ([before, 0..0], [after_start..s_end, 0..0])
             }
             ContrastKind::Although => {
                 // The concessive clause runs to the next clause break; the rest of the sentence is the main one.
                 let clause_end = (after_start..s_end).find(|&k| is_clause_break(doc, k)).unwrap_or(s_end);
-                (vec![after_start..clause_end], vec![s_start..c, clause_end..s_end])
+                ([after_start..clause_end, 0..0], [s_start..c, clause_end..s_end])
             }
         };
         for hit in hits.iter_mut() {
