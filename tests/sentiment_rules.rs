@@ -132,6 +132,11 @@ fn questions_and_requests_are_not_complaints() {
     neutral("Kedy mi príde faktúra?", Lang::Sk);
     neutral("Kiedy przyjdzie faktura?", Lang::Pl);
     neutral("When will I get the invoice?", Lang::En);
+    // Everyday words whose stem a sentiment word shares are not sentiment: "help" is not "helpful", "přímo"
+    // (directly) is not "prima" (great).
+    neutral("I need help with my account, I was wondering about my bill.", Lang::En);
+    neutral("Volal jsem přímo na pobočku, nemohu číst fakturu.", Lang::Cs);
+    neutral("Wczoraj był mecz.", Lang::Pl);
 }
 
 #[test]
