@@ -191,6 +191,8 @@ pub struct LangLexicon {
     /// Words that, right before a positive word in a text that is otherwise negative, make it ironic ("no super,
     /// zase nefunguje"): kind `irony` in negators.tsv.
     irony_markers: HashSet<String>,
+    /// Negated opinion verbs whose negation reaches into the clause they introduce ("nemyslím si"): kind `raise`.
+    negation_raisers: HashSet<String>,
     intensifiers: HashMap<String, f32>,
     /// Intensifying prefixes fused to a sentiment word (`super-`, `mega-`, `pře-`), written `prefix-` in
     /// intensifiers.tsv, with their factors.
@@ -216,6 +218,7 @@ impl LangLexicon {
             negators: HashSet::new(),
             neg_prefixes: Vec::new(),
             irony_markers: HashSet::new(),
+            negation_raisers: HashSet::new(),
             intensifiers: HashMap::new(),
             intensifier_prefixes: Vec::new(),
             contrast: HashMap::new(),
@@ -294,6 +297,12 @@ impl LangLexicon {
     #[must_use]
     pub fn is_negator(&self, folded: &str) -> bool {
         self.negators.contains(folded)
+    }
+
+    /// True if the folded words are a negated opinion verb ("nemyslim si", "i dont think").
+    #[must_use]
+    pub fn is_negation_raiser(&self, folded: &str) -> bool {
+        self.negation_raisers.contains(folded)
     }
 
     /// True if the folded word (or two words) marks the positive word after it as ironic.
@@ -613,11 +622,14 @@ fn load_lang(lang: Lang, loader: &mut Loader) -> Result<LangLexicon, LexiconErro
             "irony" => {
                 lex.irony_markers.insert(term);
             }
+            "raise" => {
+                lex.negation_raisers.insert(term.split_whitespace().collect::<Vec<_>>().join(" "));
+            }
             other => {
                 return Err(format_error(
                     &path,
                     dl.line,
-                    &format!("kind must be word, prefix or irony, not '{other}'"),
+                    &format!("kind must be word, prefix, irony or raise, not '{other}'"),
                 ));
             }
         }

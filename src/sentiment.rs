@@ -203,6 +203,7 @@ pub fn score<'r>(doc: &Doc, stems: &[String], lang: Lang, res: &'r Resources) ->
     for hit in &mut hits {
         apply_rules(doc, lex, hit, all_caps_text, &in_phrase);
     }
+    apply_raised_negation(doc, lex, &mut hits, &sentence_of);
     apply_irony(doc, lex, &mut hits);
     apply_contrast(doc, lex, &mut hits, &sentence_of, &sentence_bounds);
 
@@ -364,6 +365,40 @@ fn apply_rules(doc: &Doc, lex: &LangLexicon, hit: &mut SentimentHit, all_caps_te
     }
     hit.negated = negated;
     hit.score = v;
+}
+
+/// Negated opinion verbs ("nemyslím si, že", "nie sądzę, żeby", "I don't think") negate the clause they
+/// introduce: a hit after one in the same sentence, not negated already, is negated ("I don't think the app is
+/// good" is not positive). The verbs are `raise` lines in negators.tsv, up to three words as written.
+fn apply_raised_negation(doc: &Doc, lex: &LangLexicon, hits: &mut [SentimentHit], sentence_of: &[usize]) {
+    let words: Vec<(usize, &str)> = doc
+        .tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.kind == TokenKind::Word)
+        .map(|(i, t)| (i, doc.folded(t)))
+        .collect();
+    // Token index where each raiser ends, with its sentence.
+    let mut raisers: Vec<(usize, usize)> = Vec::new();
+    for start in 0..words.len() {
+        for len in 1..=3.min(words.len() - start) {
+            let phrase: Vec<&str> = words[start..start + len].iter().map(|(_, w)| *w).collect();
+            if lex.is_negation_raiser(&phrase.join(" ")) {
+                let end = words[start + len - 1].0;
+                raisers.push((end, sentence_of[end]));
+            }
+        }
+    }
+    if raisers.is_empty() {
+        return;
+    }
+    for hit in hits.iter_mut().filter(|h| !h.negated) {
+        let after_raiser = raisers.iter().any(|&(end, s)| end < hit.tok_start && s == hit.sentence);
+        if after_raiser {
+            hit.negated = true;
+            hit.score *= if hit.base > 0.0 { NEGATED_POSITIVE } else { NEGATED_NEGATIVE };
+        }
+    }
 }
 
 /// Irony: in a text with negative evidence, a positive word right after an irony marker ("no super", "oh great",

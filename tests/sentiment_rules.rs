@@ -50,6 +50,14 @@ fn negation_particles_and_fused_prefixes() {
 }
 
 #[test]
+fn negated_opinion_verbs_negate_their_clause() {
+    negative("Nemyslím si, že je to dobré řešení.", Lang::Cs);
+    negative("Nemyslím si, že je to dobré riešenie.", Lang::Sk);
+    negative("Nie sądzę, żeby to było dobre rozwiązanie.", Lang::Pl);
+    negative("I don't think the new app is any good.", Lang::En);
+}
+
+#[test]
 fn no_complaints_family_is_positive() {
     positive("Žádný problém, vše proběhlo bez problémů.", Lang::Cs);
     positive("Nemám výhrady, doporučuji.", Lang::Cs);
