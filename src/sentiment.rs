@@ -12,6 +12,8 @@ use crate::tokenize::{Doc, TokenKind};
 const NEGATION_WINDOW: usize = 3;
 /// A negated positive word keeps this share of its valence, with the sign flipped ("not good").
 const NEGATED_POSITIVE: f32 = -0.75;
+/// Positive hits in a sentence that ends with a question mark keep this share.
+const QUESTION: f32 = 0.5;
 /// An ironic positive word ("no super" in a complaint) keeps this share of its valence, flipped.
 const IRONY: f32 = -0.75;
 /// A negated negative word keeps this share, flipped: "not bad" is mildly positive.
@@ -204,6 +206,17 @@ pub fn score<'r>(doc: &Doc, stems: &[String], lang: Lang, res: &'r Resources) ->
         apply_rules(doc, lex, hit, all_caps_text, &in_phrase);
     }
     apply_raised_negation(doc, lex, &mut hits, &sentence_of);
+    // A question asks rather than asserts ("Je to dobrá volba?"): its praise counts for less. Its negative words
+    // stay, because a complaint is often asked ("Proč to zase nefunguje?").
+    for (si, &(start, end)) in sentence_bounds.iter().enumerate() {
+        let asks = (start..end).rev().find(|&k| doc.tokens[k].kind != TokenKind::Newline).is_some_and(|k| {
+            let t = &doc.tokens[k];
+            t.kind == TokenKind::Punct && doc.surface(t) == "?"
+        });
+        if asks {
+            hits.iter_mut().filter(|h| h.sentence == si && h.score > 0.0).for_each(|h| h.score *= QUESTION);
+        }
+    }
     apply_irony(doc, lex, &mut hits);
     apply_contrast(doc, lex, &mut hits, &sentence_of, &sentence_bounds);
 

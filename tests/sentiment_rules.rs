@@ -140,6 +140,8 @@ fn questions_and_requests_are_not_complaints() {
     neutral("Kedy mi príde faktúra?", Lang::Sk);
     neutral("Kiedy przyjdzie faktura?", Lang::Pl);
     neutral("When will I get the invoice?", Lang::En);
+    // A question asks rather than asserts: its words count for less.
+    assert!(compound("Je to dobrá volba?", Lang::Cs) < compound("Je to dobrá volba.", Lang::Cs));
     // Everyday words whose stem a sentiment word shares are not sentiment: "help" is not "helpful", "přímo"
     // (directly) is not "prima" (great).
     neutral("I need help with my account, I was wondering about my bill.", Lang::En);
