@@ -5,7 +5,9 @@
 //!
 //! Every term is folded and stemmed by the same code that folds and stems the text.
 
-use std::collections::{HashMap, HashSet};
+// FxHash: every token is looked up in several of these maps; the keys come from our own files, so SipHash's
+// resistance to crafted keys buys nothing and cost a tenth of analysis time.
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -193,6 +195,8 @@ pub struct LangLexicon {
     irony_markers: HashSet<String>,
     /// Negated opinion verbs whose negation reaches into the clause they introduce ("nemyslím si"): kind `raise`.
     negation_raisers: HashSet<String>,
+    /// The first words of contrast and raiser phrases: a word that is none of them skips the phrase lookups.
+    phrase_firsts: HashSet<String>,
     intensifiers: HashMap<String, f32>,
     /// Intensifying prefixes fused to a sentiment word (`super-`, `mega-`, `pře-`), written `prefix-` in
     /// intensifiers.tsv, with their factors.
@@ -212,17 +216,18 @@ impl LangLexicon {
             lang,
             stemmer: Stemmer::Identity,
             entries: Vec::new(),
-            forms: HashMap::new(),
-            stems: HashMap::new(),
-            phrases: HashMap::new(),
-            negators: HashSet::new(),
+            forms: HashMap::default(),
+            stems: HashMap::default(),
+            phrases: HashMap::default(),
+            negators: HashSet::default(),
             neg_prefixes: Vec::new(),
-            irony_markers: HashSet::new(),
-            negation_raisers: HashSet::new(),
-            intensifiers: HashMap::new(),
+            irony_markers: HashSet::default(),
+            negation_raisers: HashSet::default(),
+            phrase_firsts: HashSet::default(),
+            intensifiers: HashMap::default(),
             intensifier_prefixes: Vec::new(),
-            contrast: HashMap::new(),
-            function_words: HashSet::new(),
+            contrast: HashMap::default(),
+            function_words: HashSet::default(),
             function_words_written: Vec::new(),
             collisions: Vec::new(),
         }
@@ -299,6 +304,12 @@ impl LangLexicon {
         self.negators.contains(folded)
     }
 
+    /// True if the folded word can start a contrast or negated-opinion phrase (a cheap test before joining words).
+    #[must_use]
+    pub fn starts_phrase_rule(&self, folded: &str) -> bool {
+        self.phrase_firsts.contains(folded)
+    }
+
     /// True if the folded words are a negated opinion verb ("nemyslim si", "i dont think").
     #[must_use]
     pub fn is_negation_raiser(&self, folded: &str) -> bool {
@@ -326,6 +337,9 @@ impl LangLexicon {
     /// The contrast word or phrase (up to three words) starting at `words[0]`, as (kind, number of words).
     #[must_use]
     pub fn contrast_at(&self, words: &[&str]) -> Option<(ContrastKind, usize)> {
+        if !words.first().is_some_and(|w| self.phrase_firsts.contains(*w)) {
+            return None;
+        }
         (1..=words.len().min(3)).rev().find_map(|n| self.contrast.get(&words[..n].join(" ")).map(|&k| (k, n)))
     }
 
@@ -360,7 +374,7 @@ impl LangLexicon {
     pub fn lint(&self) -> Vec<String> {
         let mut problems: Vec<String> =
             self.collisions.iter().map(|(t, other)| format!("'{t}' folds to the same key as '{other}'")).collect();
-        let mut by_stem: HashMap<String, &str> = HashMap::new();
+        let mut by_stem: HashMap<String, &str> = HashMap::default();
         for e in &self.entries {
             let words: Vec<String> = fold(&e.term).split_whitespace().map(str::to_string).collect();
             let stems: Vec<String> = words.iter().map(|w| self.stemmer.stem(w).into_owned()).collect();
@@ -459,7 +473,7 @@ impl Resources {
             langs.push(load_lang(lang, &mut loader)?);
         }
         let (emoji_path, emoji_text) = loader.read("emoji.tsv")?;
-        let mut emoji = HashMap::new();
+        let mut emoji = HashMap::default();
         for dl in data_lines(&emoji_text) {
             let entry = parse_entry(&emoji_path, &dl, false)?;
             // Emoji are looked up by their first character, without variation selectors.
@@ -623,6 +637,7 @@ fn load_lang(lang: Lang, loader: &mut Loader) -> Result<LangLexicon, LexiconErro
                 lex.irony_markers.insert(term);
             }
             "raise" => {
+                lex.phrase_firsts.extend(term.split_whitespace().next().map(str::to_string));
                 lex.negation_raisers.insert(term.split_whitespace().collect::<Vec<_>>().join(" "));
             }
             other => {
@@ -655,6 +670,7 @@ fn load_lang(lang: Lang, loader: &mut Loader) -> Result<LangLexicon, LexiconErro
     let (path, text) = read(&format!("{code}/contrast.tsv"))?;
     for dl in data_lines(&text) {
         let term = fold(dl.cols[0]).split_whitespace().collect::<Vec<_>>().join(" ");
+        lex.phrase_firsts.extend(term.split(' ').next().map(str::to_string));
         match dl.cols.get(1).copied().unwrap_or("but") {
             "but" => lex.contrast.insert(term, ContrastKind::But),
             "although" => lex.contrast.insert(term, ContrastKind::Although),

@@ -394,6 +394,9 @@ fn apply_raised_negation(doc: &Doc, lex: &LangLexicon, hits: &mut [SentimentHit]
     // Token index where each raiser ends, with its sentence.
     let mut raisers: Vec<(usize, usize)> = Vec::new();
     for start in 0..words.len() {
+        if !lex.starts_phrase_rule(words[start].1) {
+            continue;
+        }
         for len in 1..=3.min(words.len() - start) {
             let phrase: Vec<&str> = words[start..start + len].iter().map(|(_, w)| *w).collect();
             if lex.is_negation_raiser(&phrase.join(" ")) {
@@ -456,6 +459,10 @@ fn apply_contrast(
     let mut c = 0;
     while c < doc.tokens.len() {
         if doc.tokens[c].kind != TokenKind::Word {
+            c += 1;
+            continue;
+        }
+        if !lex.starts_phrase_rule(doc.folded(&doc.tokens[c])) {
             c += 1;
             continue;
         }
