@@ -256,7 +256,13 @@ fn analyze_text(
     let lex = res.lang(guess.lang);
     let stems = stems_for(&doc, lex);
     let sent = sentiment::score(&doc, &stems, guess.lang, res);
-    let emo = emotion::score(&sent.hits, sent.compound);
+    let punct = |p: &str| doc.tokens.iter().any(|t| t.kind == TokenKind::Punct && doc.surface(t) == p);
+    let tone = emotion::Tone {
+        compound: sent.compound,
+        asks: punct("?"),
+        startled: doc.text.contains("?!") || doc.text.contains("!?"),
+    };
+    let emo = emotion::score(&sent.hits, tone);
     let theme_hits = res.themes.find(&doc, &stems, guess.lang);
 
     let mut evidence = Vec::with_capacity(sent.hits.len() * 2 + theme_hits.len());

@@ -9,6 +9,8 @@ pub const EMOTIONS: [&str; 8] = ["anger", "anticipation", "disgust", "fear", "jo
 const SADNESS: usize = 5;
 /// Indexes of anger and disgust: what irony evokes.
 const ANGER: usize = 0;
+const ANTICIPATION: usize = 1;
+const SURPRISE: usize = 6;
 const DISGUST: usize = 2;
 
 /// One strength or intensity per emotion, in [`EMOTIONS`] order.
@@ -56,10 +58,27 @@ pub fn hit_contributions(hit: &SentimentHit) -> Emotions {
     out
 }
 
+/// What the text as a whole says besides its words: its sentiment and its punctuation.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Tone {
+    /// The sentiment compound, −1..1.
+    pub compound: f32,
+    /// The text asks something (a question mark): interest, which Plutchik files under anticipation.
+    pub asks: bool,
+    /// "?!" or "!?": astonishment.
+    pub startled: bool,
+}
+
+/// Anticipation from a question, surprise from "?!".
+const QUESTION_ANTICIPATION: f32 = 0.25;
+const STARTLED_SURPRISE: f32 = 0.4;
+
 /// Accumulates the hits' contributions into intensities: `1 − e^(−sum)`, so one strong word gives about 0.5 and
 /// several add up without passing 1.
+/// The text's tone adds a little: its sentiment (anger, sadness, disgust or joy, trust) and its punctuation.
 #[must_use]
-pub fn score(hits: &[SentimentHit], compound: f32) -> EmotionScores {
+pub fn score(hits: &[SentimentHit], tone: Tone) -> EmotionScores {
+    let compound = tone.compound;
     let mut acc = [0.0f32; 8];
     for hit in hits {
         for (a, c) in acc.iter_mut().zip(hit_contributions(hit)) {
@@ -71,6 +90,12 @@ pub fn score(hits: &[SentimentHit], compound: f32) -> EmotionScores {
     for (i, w) in TONE {
         let tone = if w > 0.0 { compound.max(0.0) } else { (-compound).max(0.0) };
         acc[i] += w.abs() * tone;
+    }
+    if tone.asks {
+        acc[ANTICIPATION] += QUESTION_ANTICIPATION;
+    }
+    if tone.startled {
+        acc[SURPRISE] += STARTLED_SURPRISE;
     }
     let intensity = acc.map(|a| 1.0 - (-a).exp());
     let mut dominant = None;
@@ -107,22 +132,24 @@ mod tests {
 
     #[test]
     fn anger_word_makes_anger_dominant() {
-        let s = score(&[hit(-3.0, -3.0, false, [0.9, 0.0, 0.4, 0.0, 0.0, 0.0, 0.0, 0.0])], 0.0);
+        let s = score(&[hit(-3.0, -3.0, false, [0.9, 0.0, 0.4, 0.0, 0.0, 0.0, 0.0, 0.0])], Tone::default());
         assert_eq!(s.dominant, Some(0));
         assert!(s.intensity[0] > 0.5 && s.intensity[0] < 1.0);
     }
 
     #[test]
     fn negation_suppresses_joy_and_leaves_sadness() {
-        let s = score(&[hit(2.0, -1.5, true, [0.0, 0.0, 0.0, 0.0, 0.9, 0.0, 0.0, 0.0])], 0.0);
-        assert_eq!(s.intensity[4], 0.0);
+        let s = score(&[hit(2.0, -1.5, true, [0.0, 0.0, 0.0, 0.0, 0.9, 0.0, 0.0, 0.0])], Tone::default());
+        assert_eq!(s.intensity[4], Tone::default());
         assert!(s.intensity[SADNESS] > 0.2);
     }
 
     #[test]
     fn nothing_means_no_dominant_emotion() {
-        assert_eq!(score(&[], 0.0).dominant, None);
-        let complaint = score(&[], -0.9);
+        assert_eq!(score(&[], Tone::default()).dominant, None);
+        let complaint = score(&[], Tone { compound: -0.9, ..Tone::default() });
         assert!(complaint.intensity[0] > 0.2 && complaint.intensity[4] == 0.0, "a strong complaint carries anger");
+        let asked = score(&[], Tone { asks: true, startled: true, ..Tone::default() });
+        assert!(asked.intensity[ANTICIPATION] > 0.2 && asked.intensity[SURPRISE] > 0.3);
     }
 }
