@@ -140,7 +140,7 @@ mod tests {
     #[test]
     fn negation_suppresses_joy_and_leaves_sadness() {
         let s = score(&[hit(2.0, -1.5, true, [0.0, 0.0, 0.0, 0.0, 0.9, 0.0, 0.0, 0.0])], Tone::default());
-        assert_eq!(s.intensity[4], Tone::default());
+        assert_eq!(s.intensity[4], 0.0);
         assert!(s.intensity[SADNESS] > 0.2);
     }
 
