@@ -57,6 +57,8 @@ const CS_SK_WHATLANG_SHARE: f32 = 0.5;
 /// Own evidence is decisive (whatlang is skipped) when the leader has this many points and this lead.
 const FAST_PATH_MIN: f32 = 2.0;
 const FAST_PATH_LEAD: f32 = 1.5;
+/// A lead at which the rest of a text is not read (confidence 1 − e^(−12/2) > 0.99).
+const SETTLED_LEAD: f32 = 12.0;
 /// Confidence = 1 − e^(−margin / CONFIDENCE_SCALE), margin = leader's points minus the runner-up's.
 const CONFIDENCE_SCALE: f32 = 2.0;
 
@@ -312,8 +314,9 @@ impl LangId {
         let mut lower = String::new();
         let mut bounds = Vec::new();
         // Words no list knows as they are: their stems are tried if the cheap evidence is not decisive.
-        let mut unknown: Vec<(&str, Option<String>)> = Vec::new();
-        let mut shared: Vec<(&str, Option<String>, u8)> = Vec::new();
+        // (folded, the word as written when it has diacritics): lower-cased only if the slow path needs it.
+        let mut unknown: Vec<(&str, Option<&str>)> = Vec::new();
+        let mut shared: Vec<(&str, Option<&str>, u8)> = Vec::new();
         // A text whose writer types diacritics: its plain words are most likely plain as written too ("co" there
         // is Czech, where Slovak would write "čo"), so they are looked up as written before folded.
         // (Latin letters with diacritics live in U+00C0..U+024F: a range test, not a Unicode table lookup.)
@@ -356,12 +359,18 @@ impl LangId {
                 let points = if vocabulary.count_ones() == 1 { DISTINCT_LEXICON_WORD } else { LEXICON_WORD };
                 credit(scores, vocabulary, points);
                 if vocabulary.count_ones() > 1 {
-                    shared.push((folded, as_written.then(|| lower.clone()), vocabulary));
+                    shared.push((folded, as_written.then_some(surface), vocabulary));
                 }
             } else if folded.chars().count() >= 3 {
-                unknown.push((folded, as_written.then(|| lower.clone())));
+                unknown.push((folded, as_written.then_some(surface)));
             }
             self.score_spelling(surface, folded, &lower, scores, &mut bounds);
+            // A long text is settled long before its end: once the leader is this far ahead, the rest cannot
+            // change the answer in practice, and the confidence is already above 0.95.
+            let (best, second) = top_two(scores);
+            if scores[best] - scores[second] >= SETTLED_LEAD {
+                break;
+            }
         }
         if words == 0 {
             return (LangGuess { lang: Lang::Und, confidence: 0.0 }, ev);
@@ -373,7 +382,7 @@ impl LangId {
         if !decisive(scores) {
             for (word, written, mask) in &shared {
                 let p = match written {
-                    Some(w) => self.spelling_written.posteriors(w, SPELLING_SHARPNESS),
+                    Some(w) => self.spelling_written.posteriors(&w.to_lowercase(), SPELLING_SHARPNESS),
                     None => self.spelling.posteriors(word, SPELLING_SHARPNESS),
                 };
                 for (i, s) in scores.iter_mut().enumerate() {
@@ -395,7 +404,7 @@ impl LangId {
                     credit(scores, mask, if mask.count_ones() == 1 { DISTINCT_STEM_WORD } else { STEM_WORD });
                 } else {
                     let p = match written {
-                        Some(w) => self.spelling_written.posteriors(w, SPELLING_SHARPNESS),
+                        Some(w) => self.spelling_written.posteriors(&w.to_lowercase(), SPELLING_SHARPNESS),
                         None => self.spelling.posteriors(word, SPELLING_SHARPNESS),
                     };
                     for (s, p) in scores.iter_mut().zip(p) {
