@@ -381,10 +381,7 @@ impl LangId {
         };
         if !decisive(scores) {
             for (word, written, mask) in &shared {
-                let p = match written {
-                    Some(w) => self.spelling_written.posteriors(&w.to_lowercase(), SPELLING_SHARPNESS),
-                    None => self.spelling.posteriors(word, SPELLING_SHARPNESS),
-                };
+                let p = self.spelling_posteriors(word, *written);
                 for (i, s) in scores.iter_mut().enumerate() {
                     if mask & (1 << i) != 0 {
                         *s += SHARED_SPELLING * p[i];
@@ -403,10 +400,7 @@ impl LangId {
                 if mask != 0 {
                     credit(scores, mask, if mask.count_ones() == 1 { DISTINCT_STEM_WORD } else { STEM_WORD });
                 } else {
-                    let p = match written {
-                        Some(w) => self.spelling_written.posteriors(&w.to_lowercase(), SPELLING_SHARPNESS),
-                        None => self.spelling.posteriors(word, SPELLING_SHARPNESS),
-                    };
+                    let p = self.spelling_posteriors(word, *written);
                     for (s, p) in scores.iter_mut().zip(p) {
                         *s += SPELLING_WORD * p;
                     }
@@ -439,6 +433,15 @@ impl LangId {
         }
         let confidence = 1.0 - (-margin / CONFIDENCE_SCALE).exp();
         (LangGuess { lang: Lang::KNOWN[best], confidence }, ev)
+    }
+
+    /// The spelling model's posteriors for a word: the model over written forms when the word was typed with
+    /// diacritics (`written`), the folded one otherwise.
+    fn spelling_posteriors(&self, folded: &str, written: Option<&str>) -> [f32; 4] {
+        match written {
+            Some(w) => self.spelling_written.posteriors(&w.to_lowercase(), SPELLING_SHARPNESS),
+            None => self.spelling.posteriors(folded, SPELLING_SHARPNESS),
+        }
     }
 
     /// Letter cues on the word as written, pattern cues on its folded form.

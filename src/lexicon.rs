@@ -266,25 +266,25 @@ impl LangLexicon {
         for prefix in &self.neg_prefixes {
             if let Some(rest) = folded.strip_prefix(prefix.as_str())
                 && rest.chars().count() >= 3
+                && let Some(entry) = self.entry_of(rest)
             {
-                let rest_stem = self.stemmer.stem(rest);
-                if let Some(&entry) = self.forms.get(rest).or_else(|| self.stems.get(rest_stem.as_ref())) {
-                    return Some(WordHit { entry, prefix_negated: true, prefix_factor: 1.0 });
-                }
+                return Some(WordHit { entry, prefix_negated: true, prefix_factor: 1.0 });
             }
         }
         for (prefix, factor) in &self.intensifier_prefixes {
             if let Some(rest) = folded.strip_prefix(prefix.as_str())
                 && rest.chars().count() >= 4
+                && let Some(entry) = self.entry_of(rest.strip_prefix('-').unwrap_or(rest))
             {
-                let rest = rest.strip_prefix('-').unwrap_or(rest);
-                let rest_stem = self.stemmer.stem(rest);
-                if let Some(&entry) = self.forms.get(rest).or_else(|| self.stems.get(rest_stem.as_ref())) {
-                    return Some(WordHit { entry, prefix_negated: false, prefix_factor: *factor });
-                }
+                return Some(WordHit { entry, prefix_negated: false, prefix_factor: *factor });
             }
         }
         None
+    }
+
+    /// The entry of a folded word left after stripping a fused prefix: by its form, else by its stem.
+    fn entry_of(&self, rest: &str) -> Option<u32> {
+        self.forms.get(rest).or_else(|| self.stems.get(self.stemmer.stem(rest).as_ref())).copied()
     }
 
     /// The longest phrase starting at `stems[0]`, as (entry, number of words).
@@ -638,7 +638,7 @@ fn load_lang(lang: Lang, loader: &mut Loader) -> Result<LangLexicon, LexiconErro
             }
             "raise" => {
                 lex.phrase_firsts.extend(term.split_whitespace().next().map(str::to_string));
-                lex.negation_raisers.insert(term.split_whitespace().collect::<Vec<_>>().join(" "));
+                lex.negation_raisers.insert(single_spaced(&term));
             }
             other => {
                 return Err(format_error(
@@ -664,12 +664,12 @@ fn load_lang(lang: Lang, loader: &mut Loader) -> Result<LangLexicon, LexiconErro
             }
             lex.intensifier_prefixes.push((prefix.to_string(), factor));
         } else {
-            lex.intensifiers.insert(term.split_whitespace().collect::<Vec<_>>().join(" "), factor);
+            lex.intensifiers.insert(single_spaced(&term), factor);
         }
     }
     let (path, text) = read(&format!("{code}/contrast.tsv"))?;
     for dl in data_lines(&text) {
-        let term = fold(dl.cols[0]).split_whitespace().collect::<Vec<_>>().join(" ");
+        let term = single_spaced(&fold(dl.cols[0]));
         lex.phrase_firsts.extend(term.split(' ').next().map(str::to_string));
         match dl.cols.get(1).copied().unwrap_or("but") {
             "but" => lex.contrast.insert(term, ContrastKind::But),
@@ -696,6 +696,11 @@ pub(crate) fn format_error(path: &Path, line: usize, message: &str) -> LexiconEr
 }
 
 /// Parses `term<TAB>valence<TAB>emotions`.
+/// A multi-word term with its words separated by single spaces, the form phrase lookups join words into.
+fn single_spaced(term: &str) -> String {
+    term.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// `exact_marks`: a leading `=` marks an exact-form entry (sentiment files; in emoji.tsv `=)` is an emoticon).
 fn parse_entry(path: &Path, dl: &DataLine, exact_marks: bool) -> Result<Entry, LexiconError> {
     let [term, valence, rest @ ..] = dl.cols.as_slice() else {
