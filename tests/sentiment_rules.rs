@@ -182,3 +182,11 @@ fn mixed_texts_show_their_sentences_and_can_be_labelled_mixed() {
     let a = analyze(&Record::text(text), res(), &opts.with_mixed(true));
     assert_eq!(a.sentiment_label.as_str(), "mixed");
 }
+
+#[test]
+fn a_limiting_only_weighs_the_defect_after_praise() {
+    // "Only" opening a sentence after praise introduces the reservation a reviewer cares about.
+    negative("Vysavač dobře vysává. Jen je strašně hlučný a filtr se hned ucpal, nefunguje.", Lang::Cs);
+    negative("Vysávač dobre vysáva. Len je strašne hlučný a filter sa hneď upchal, nefunguje.", Lang::Sk);
+    negative("Looks nice, except that it broke after a week and the support was useless.", Lang::En);
+}
