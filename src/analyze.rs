@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use crate::emotion::{self, EMOTIONS, Emotions};
-use crate::flags::{self, FlagInput, FlagThresholds};
+use crate::flags::{self, FlagInput, FlagRules};
 use crate::ingest::{Body, Record};
 use crate::lang::Lang;
 use crate::lexicon::{LangLexicon, Resources};
@@ -22,8 +22,8 @@ pub const DEFAULT_MAX_TEXT_BYTES: usize = 1 << 20;
 pub struct AnalyzeOptions {
     /// Force this language instead of detecting it. Default: detect.
     pub lang: Option<Lang>,
-    /// Flag thresholds. Default: [`FlagThresholds::default`].
-    pub flags: FlagThresholds,
+    /// Flag rules. Default: [`FlagRules::default`] (`lexicons/flags.tsv`).
+    pub flags: FlagRules,
     /// Longest text analysed, in bytes. Default: [`DEFAULT_MAX_TEXT_BYTES`] (1 MiB).
     pub max_text_bytes: usize,
     /// Label a text with a strongly positive and a strongly negative sentence `mixed` instead of by its overall
@@ -33,12 +33,7 @@ pub struct AnalyzeOptions {
 
 impl Default for AnalyzeOptions {
     fn default() -> Self {
-        AnalyzeOptions {
-            lang: None,
-            flags: FlagThresholds::default(),
-            max_text_bytes: DEFAULT_MAX_TEXT_BYTES,
-            mixed: false,
-        }
+        AnalyzeOptions { lang: None, flags: FlagRules::default(), max_text_bytes: DEFAULT_MAX_TEXT_BYTES, mixed: false }
     }
 }
 
@@ -50,9 +45,9 @@ impl AnalyzeOptions {
         self
     }
 
-    /// Sets the flag thresholds (default: [`FlagThresholds::default`]).
+    /// Sets the flag rules (default: [`FlagRules::default`]).
     #[must_use]
-    pub fn with_flags(mut self, flags: FlagThresholds) -> Self {
+    pub fn with_flags(mut self, flags: FlagRules) -> Self {
         self.flags = flags;
         self
     }
@@ -129,6 +124,40 @@ pub struct TranscriptInfo {
     pub customer_sentiment_end: f32,
     /// Customer turns that repeat an earlier request.
     pub repeated_requests: u32,
+    /// Each repeating customer turn with the earlier turn it repeats, as indices into `turns`.
+    pub repeats: Vec<(u32, u32)>,
+    /// What the agents' turns show: apologies, empathy, rudeness.
+    pub agent_cues: Vec<AgentCue>,
+}
+
+/// A behaviour cue found in an agent's turn (`lexicons/agent_cues.tsv`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AgentCue {
+    /// The cue's id: apology, empathy or rudeness.
+    pub cue: String,
+    /// Index of the turn in [`TranscriptInfo::turns`].
+    pub turn: u32,
+    /// Character span in that turn's text.
+    pub start: u32,
+    /// End of the span.
+    pub end: u32,
+    /// The words matched.
+    pub text: String,
+}
+
+/// The sentiment of one theme in a text: of the clauses that mention it, so that "the staff were lovely but I
+/// waited an hour" is agent_attitude positive and wait_time negative.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThemeSentiment {
+    /// Index into the taxonomy.
+    pub theme: usize,
+    /// Compound, −1..1, of the sentiment hits in the clauses that mention the theme; when those clauses carry no
+    /// sentiment, of the clauses of the same sentences that mention no theme at all ("Čekal jsem hodinu, hrůza.").
+    pub sentiment: f32,
+    /// Its label.
+    pub label: SentimentLabel,
+    /// How many times the theme was matched.
+    pub mentions: u32,
 }
 
 /// The analysis of one record: one output row.
@@ -150,6 +179,8 @@ pub struct Analysis {
     pub emotion: Option<usize>,
     /// Theme indices into the taxonomy, in taxonomy order, each once.
     pub themes: Vec<usize>,
+    /// The sentiment of each theme in `themes`, in the same order.
+    pub theme_sentiment: Vec<ThemeSentiment>,
     /// Every hit that moved a score, sorted by position.
     pub evidence: Vec<Evidence>,
     /// For QA review.
@@ -179,6 +210,7 @@ impl Analysis {
             emotions: [0.0; 8],
             emotion: None,
             themes: Vec::new(),
+            theme_sentiment: Vec::new(),
             evidence: Vec::new(),
             flagged: false,
             priority: 0,
@@ -215,7 +247,7 @@ pub fn analyze(rec: &Record, res: &Resources, opts: &AnalyzeOptions) -> Analysis
             let t = normalize(t).into_owned();
             match res.speakers.parse_lines(&t) {
                 Some(turns) => (join_customer(&turns), Some(turns)),
-                None => (crate::transcript::Joined { spans: vec![], text: t }, None),
+                None => (crate::transcript::Joined { spans: vec![], text: t, turn_index: vec![] }, None),
             }
         }
         Body::Turns(values) => match res.speakers.from_json(values) {
@@ -238,12 +270,13 @@ pub fn analyze(rec: &Record, res: &Resources, opts: &AnalyzeOptions) -> Analysis
     if text.text.trim().is_empty() {
         return Analysis::failed(text.text, "empty text".to_string());
     }
-    analyze_text(&text.text, &text.spans, turns, res, opts)
+    analyze_text(&text.text, &text.spans, &text.turn_index, turns, res, opts)
 }
 
 fn analyze_text(
     text: &str,
     turn_spans: &[(u32, u32)],
+    turn_index: &[usize],
     turns: Option<Vec<Turn>>,
     res: &Resources,
     opts: &AnalyzeOptions,
@@ -263,7 +296,15 @@ fn analyze_text(
         startled: doc.text.contains("?!") || doc.text.contains("!?"),
     };
     let emo = emotion::score(&sent.hits, tone);
-    let theme_hits = res.themes.find(&doc, &stems, guess.lang);
+    let clauses = sentiment::clauses(&doc, lex);
+    let mut theme_hits = res.themes.find(&doc, &stems, guess.lang);
+    // An aspect ("jídlo", "obsluha") is a theme only where its sentence says something about it.
+    let opinionated: BTreeSet<usize> =
+        sent.hits.iter().map(|h| clauses.sentence[clauses.of_token[h.tok_start]]).collect();
+    theme_hits.retain(|h| {
+        let tok = doc.tokens.partition_point(|t| t.char_end <= h.char_start);
+        !h.aspect || (tok < doc.tokens.len() && opinionated.contains(&clauses.sentence[clauses.of_token[tok]]))
+    });
 
     let mut evidence = Vec::with_capacity(sent.hits.len() * 2 + theme_hits.len());
     // Sentence scores, when more than one sentence carries sentiment: where a text turns.
@@ -327,8 +368,12 @@ fn analyze_text(
         });
     }
     themes.sort_unstable();
+    let theme_sentiment = theme_sentiments(&doc, &clauses, &sent.hits, &theme_hits, &themes);
 
-    let transcript = turns.map(|turns| transcript_measures(turns, turn_spans, &doc, &stems, lex, &sent.hits));
+    let transcript = turns.map(|turns| {
+        let customer = CustomerTurns { spans: turn_spans, index: turn_index };
+        transcript_measures(turns, &customer, &doc, &stems, guess.lang, res, &sent.hits)
+    });
     let repeated_turn = transcript
         .as_ref()
         .and_then(|(info, first_repeat)| (info.repeated_requests > 0).then_some(*first_repeat).flatten());
@@ -343,8 +388,18 @@ fn analyze_text(
         disgust: emo.intensity[2],
         anger_span: angriest.map(|(_, s)| s),
         legal_threat: first_span("legal_threat"),
+        regulator: first_span("regulator_mention"),
+        vulnerability: first_span("vulnerability"),
         churn_intent: first_span("churn_intent"),
+        public_exposure: first_span("public_exposure"),
         repeat_contact: first_span("repeat_contact"),
+        agent_attitude: res.themes.index_of("agent_attitude").and_then(|t| {
+            let sentiment = theme_sentiment.iter().find(|s| s.theme == t)?.sentiment;
+            Some((sentiment, first_span("agent_attitude")?))
+        }),
+        rude_agent_turn: transcript
+            .as_ref()
+            .is_some_and(|(info, _)| info.agent_cues.iter().any(|c| c.cue == "rudeness")),
         repeated_turn,
         trajectory,
     };
@@ -374,6 +429,7 @@ fn analyze_text(
         emotions: emo.intensity,
         emotion: emo.dominant,
         themes,
+        theme_sentiment,
         evidence,
         flagged: decision.flagged,
         priority: decision.priority,
@@ -384,15 +440,69 @@ fn analyze_text(
     }
 }
 
-/// Trajectory and repeated requests over the customer turns; also the span of the first repeating turn.
+/// The sentiment of every theme found: see [`ThemeSentiment`].
+fn theme_sentiments(
+    doc: &Doc,
+    clauses: &sentiment::Clauses,
+    hits: &[sentiment::SentimentHit],
+    theme_hits: &[crate::themes::ThemeHit],
+    themes: &[usize],
+) -> Vec<ThemeSentiment> {
+    // The clauses each theme hit covers.
+    let clauses_of = |h: &crate::themes::ThemeHit| {
+        let first = doc.tokens.partition_point(|t| t.char_end <= h.char_start);
+        let last = doc.tokens.partition_point(|t| t.char_start < h.char_end);
+        (first..last.max(first + 1).min(doc.tokens.len())).map(|i| clauses.of_token[i])
+    };
+    let themed: BTreeSet<usize> = theme_hits.iter().flat_map(clauses_of).collect();
+    themes
+        .iter()
+        .map(|&theme| {
+            let mine: BTreeSet<usize> = theme_hits.iter().filter(|h| h.theme == theme).flat_map(clauses_of).collect();
+            let clause_of_hit = |h: &&sentiment::SentimentHit| clauses.of_token[h.tok_start];
+            let mut scores: Vec<f32> =
+                hits.iter().filter(|h| mine.contains(&clause_of_hit(h))).map(|h| h.score).collect();
+            if scores.is_empty() {
+                let sentences: BTreeSet<usize> = mine.iter().map(|&c| clauses.sentence[c]).collect();
+                scores = hits
+                    .iter()
+                    .filter(|h| {
+                        let c = clause_of_hit(h);
+                        !themed.contains(&c) && sentences.contains(&clauses.sentence[c])
+                    })
+                    .map(|h| h.score)
+                    .collect();
+            }
+            let raw: f32 = scores.iter().sum();
+            let compound = sentiment::normalize_score(raw / sentiment::length_damping(scores.len()));
+            ThemeSentiment {
+                theme,
+                sentiment: compound,
+                label: SentimentLabel::from_compound(compound),
+                mentions: theme_hits.iter().filter(|h| h.theme == theme).count() as u32,
+            }
+        })
+        .collect()
+}
+
+/// Where the customer's turns are: their character spans in the analysed text and their indices among all turns.
+struct CustomerTurns<'a> {
+    spans: &'a [(u32, u32)],
+    index: &'a [usize],
+}
+
+/// Trajectory, repeated requests and agent cues of a transcript; also the span of the first repeating turn.
 fn transcript_measures(
     turns: Vec<Turn>,
-    spans: &[(u32, u32)],
+    customer: &CustomerTurns,
     doc: &Doc,
     stems: &[String],
-    lex: &LangLexicon,
+    lang: Lang,
+    res: &Resources,
     hits: &[sentiment::SentimentHit],
 ) -> (TranscriptInfo, Option<(u32, u32)>) {
+    let lex = res.lang(lang);
+    let spans = customer.spans;
     let turn_score = |&(s, e): &(u32, u32)| {
         let raw: f32 = hits.iter().filter(|h| h.char_start >= s && h.char_end <= e).map(|h| h.score).sum();
         sentiment::normalize_score(raw)
@@ -413,15 +523,45 @@ fn transcript_measures(
         })
         .collect();
     let repeating = repeating_turns(&turn_stems);
-    let repeated = repeating.len() as u32;
-    let first_repeat = repeating.first().map(|&k| spans[k]);
+    let first_repeat = repeating.first().map(|&(k, _)| spans[k]);
+    let overall = |k: usize| customer.index.get(k).copied().unwrap_or(k) as u32;
+    let repeats = repeating.iter().map(|&(k, earlier)| (overall(k), overall(earlier))).collect();
+    let agent_cues = agent_cues(&turns, lang, res);
     let info = TranscriptInfo {
         turns,
         customer_sentiment_start: start,
         customer_sentiment_end: end,
-        repeated_requests: repeated,
+        repeated_requests: repeating.len() as u32,
+        repeats,
+        agent_cues,
     };
     (info, first_repeat)
+}
+
+/// The behaviour cues of every agent turn, read in the transcript's language.
+fn agent_cues(turns: &[Turn], lang: Lang, res: &Resources) -> Vec<AgentCue> {
+    let lex = res.lang(lang);
+    let mut cues = Vec::new();
+    for (k, turn) in turns.iter().enumerate().filter(|(_, t)| t.role == crate::transcript::Role::Agent) {
+        let doc = tokenize(&turn.text, &res.emoticons);
+        let stems = stems_for(&doc, lex);
+        for hit in res.agent_cues.find(&doc, &stems, lang) {
+            let text: String = turn
+                .text
+                .chars()
+                .skip(hit.char_start as usize)
+                .take((hit.char_end - hit.char_start) as usize)
+                .collect();
+            cues.push(AgentCue {
+                cue: res.agent_cues.themes[hit.theme].id.clone(),
+                turn: k as u32,
+                start: hit.char_start,
+                end: hit.char_end,
+                text,
+            });
+        }
+    }
+    cues
 }
 
 #[cfg(test)]

@@ -49,6 +49,8 @@ pub struct EvalOptions {
     pub lang: Option<Lang>,
     /// Language ID: also score whatlang restricted to ces/pol/slk/eng on the same units, for comparison.
     pub whatlang_baseline: bool,
+    /// The QA flag rules the themes file's flag rates are measured with.
+    pub flags: crate::flags::FlagRules,
     /// Print up to this many misclassified examples per gold language (language ID), for error analysis.
     pub show_errors: usize,
 }
@@ -125,7 +127,7 @@ fn get(row: &[String], idx: Option<usize>) -> &str {
 }
 
 fn analyze_texts(texts: &[&str], res: &Resources, opts: &EvalOptions) -> Vec<crate::analyze::Analysis> {
-    let aopts = AnalyzeOptions::default().with_lang(opts.lang);
+    let aopts = AnalyzeOptions::default().with_lang(opts.lang).with_flags(opts.flags.clone());
     texts
         .par_iter()
         .map(|t| {
@@ -439,6 +441,8 @@ fn eval_themes(t: &Table, map: &Table, res: &Resources, opts: &EvalOptions) -> E
     let mut recall: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut precision: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut flags: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    // Per theme: (theme sentiment label equals the source's polarity, rows with a polarity where the theme was found).
+    let mut theme_polarity: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for (row, a) in t.rows.iter().zip(&analyses) {
         // The map names a source by its family ("cs-rest-absa" for "cs-rest-absa/cs_rest_m-train").
         let full = get(row, sc);
@@ -448,11 +452,22 @@ fn eval_themes(t: &Table, map: &Table, res: &Resources, opts: &EvalOptions) -> E
             a.themes.iter().filter_map(|&i| res.themes.themes.get(i)).map(|th| th.id.as_str()).collect();
         let mut requirements: Vec<&Vec<String>> = Vec::new();
         for cat in get(row, yc).split('|').filter(|c| !c.is_empty()) {
-            let cat = cat.rsplit_once(':').map_or(cat, |(c, _)| c);
+            let (cat, polarity) = cat.rsplit_once(':').map_or((cat, None), |(c, p)| (c, Some(p)));
             if let Some(alts) = mapping.get(&(source.clone(), cat.to_string()))
                 && !alts.is_empty()
             {
                 requirements.push(alts);
+                // Where the source gives the category's polarity and hlas found the theme, does the theme's own
+                // sentiment agree?
+                let found = a
+                    .theme_sentiment
+                    .iter()
+                    .find(|t| res.themes.themes.get(t.theme).is_some_and(|th| alts.contains(&th.id)));
+                if let (Some(polarity), Some(found)) = (polarity, found) {
+                    let e = theme_polarity.entry(alts[0].clone()).or_default();
+                    e.0 += usize::from(found.label.as_str() == polarity);
+                    e.1 += 1;
+                }
             }
         }
         for alts in &requirements {
@@ -488,6 +503,11 @@ fn eval_themes(t: &Table, map: &Table, res: &Resources, opts: &EvalOptions) -> E
         if pn > 0 {
             r.put(format!("themes.precision.{theme}"), pc as f64 / pn as f64);
         }
+    }
+    for (theme, (agree, n)) in &theme_polarity {
+        let share = *agree as f64 / *n as f64;
+        r.lines.push(format!("  {theme:<26} theme sentiment agrees with the source's polarity: {share:.3} (n={n})"));
+        r.put(format!("themes.polarity_agreement.{theme}"), share);
     }
     for (label, (f, n)) in &flags {
         r.lines.push(format!("  QA flags on {label} rows: {:.1}% flagged (n={n})", pct(*f, *n)));

@@ -26,6 +26,7 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("emoji.tsv", include_str!("../lexicons/emoji.tsv")),
     ("themes.tsv", include_str!("../lexicons/themes.tsv")),
     ("speakers.tsv", include_str!("../lexicons/speakers.tsv")),
+    ("agent_cues.tsv", include_str!("../lexicons/agent_cues.tsv")),
     ("cs/sentiment.tsv", include_str!("../lexicons/cs/sentiment.tsv")),
     ("cs/negators.tsv", include_str!("../lexicons/cs/negators.tsv")),
     ("cs/intensifiers.tsv", include_str!("../lexicons/cs/intensifiers.tsv")),
@@ -441,6 +442,9 @@ pub struct Resources {
     pub emoticons: Emoticons,
     /// The theme taxonomy.
     pub themes: Taxonomy,
+    /// What agents' turns in transcripts show (apology, empathy, rudeness): a taxonomy of its own
+    /// (`lexicons/agent_cues.tsv`).
+    pub agent_cues: Taxonomy,
     /// Localised speaker names of transcripts.
     pub speakers: Speakers,
     /// The language identifier.
@@ -455,14 +459,15 @@ impl Resources {
     /// # Errors
     /// Only if the embedded files are malformed, which the test suite rules out.
     pub fn embedded() -> Result<Self, LexiconError> {
-        Self::load(&LexiconSource::Embedded, None)
+        Self::load(&LexiconSource::Embedded, None, &[])
     }
 
-    /// Loads lexicons from `source`, and the taxonomy from `themes` when given (else from the source).
+    /// Loads lexicons from `source`; the taxonomy from `themes` when given (else from the source), extended by
+    /// every file of `extra_themes` in turn.
     ///
     /// # Errors
     /// A file that cannot be read, or a line that breaks its file's format (named by path and line).
-    pub fn load(source: &LexiconSource, themes: Option<&Path>) -> Result<Self, LexiconError> {
+    pub fn load(source: &LexiconSource, themes: Option<&Path>, extra_themes: &[PathBuf]) -> Result<Self, LexiconError> {
         let mut loader = Loader { source, hasher: Sha256::new() };
         let mut langs = Vec::new();
         for lang in Lang::ALL {
@@ -481,19 +486,24 @@ impl Resources {
             emoji.entry(key).or_insert(entry);
         }
         let emoticons = Emoticons::new(emoji.keys().map(String::as_str));
-        let (themes_path, themes_text) = match themes {
-            Some(path) => match std::fs::read_to_string(path) {
-                Ok(text) => {
-                    loader.note("themes.tsv", &text);
-                    (path.to_path_buf(), text)
-                }
-                Err(source) => {
-                    return Err(LexiconError::Io { path: path.to_path_buf(), source });
-                }
-            },
-            None => loader.read("themes.tsv")?,
+        let read_user_file = |loader: &mut Loader, path: &Path| match std::fs::read_to_string(path) {
+            Ok(text) => {
+                loader.note("themes.tsv", &text);
+                Ok((path.to_path_buf(), text))
+            }
+            Err(source) => Err(LexiconError::Io { path: path.to_path_buf(), source }),
         };
-        let themes = Taxonomy::parse(&themes_path, &themes_text, &langs)?;
+        let mut theme_files = vec![match themes {
+            Some(path) => read_user_file(&mut loader, path)?,
+            None => loader.read("themes.tsv")?,
+        }];
+        for path in extra_themes {
+            theme_files.push(read_user_file(&mut loader, path)?);
+        }
+        let theme_files: Vec<(&Path, &str)> = theme_files.iter().map(|(p, t)| (p.as_path(), t.as_str())).collect();
+        let themes = Taxonomy::parse_all(&theme_files, &langs)?;
+        let (cues_path, cues_text) = loader.read("agent_cues.tsv")?;
+        let agent_cues = Taxonomy::parse(&cues_path, &cues_text, &langs)?;
         let (speakers_path, speakers_text) = loader.read("speakers.tsv")?;
         let mut pairs = Vec::new();
         for dl in data_lines(&speakers_text) {
@@ -514,7 +524,13 @@ impl Resources {
         let langid = LangId::new(&langs, &cues, &common)?;
         let digest = loader.hasher.finalize();
         let hash = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-        Ok(Resources { langs, emoji, emoticons, themes, speakers, langid, hash })
+        Ok(Resources { langs, emoji, emoticons, themes, agent_cues, speakers, langid, hash })
+    }
+
+    /// Every language's lexicon, indexed by [`Lang::index`] (what a taxonomy is parsed against).
+    #[must_use]
+    pub fn langs(&self) -> &[LangLexicon] {
+        &self.langs
     }
 
     /// Detects the language of a tokenised text (see [`LangId`]).

@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use hlas::analyze::{AnalyzeOptions, DEFAULT_MAX_TEXT_BYTES, stems_for};
 use hlas::eval::{EvalOptions, evaluate_file};
+use hlas::flags::FlagRules;
 use hlas::ingest::{DEFAULT_BATCH_SIZE, IngestOptions, InputFormat, Reader, plan};
 use hlas::run::{RunOptions, run};
 use hlas::write::{ArrowSink, JsonlSink, Sink, output_schema};
@@ -38,12 +39,25 @@ struct ResourceArgs {
     /// A theme taxonomy file replacing the default (format: lexicons/README.md).
     #[arg(long, value_name = "FILE")]
     themes: Option<PathBuf>,
+    /// A theme file extending the taxonomy: new themes, or more terms for existing ones (repeatable).
+    #[arg(long, value_name = "FILE")]
+    extra_themes: Vec<PathBuf>,
+    /// QA flag rules overriding the defaults key by key (format: lexicons/flags.tsv).
+    #[arg(long, value_name = "FILE")]
+    flags: Option<PathBuf>,
 }
 
 impl ResourceArgs {
     fn load(&self) -> Result<Resources> {
         let source = self.lexicons.clone().map_or(LexiconSource::Embedded, LexiconSource::Dir);
-        Ok(Resources::load(&source, self.themes.as_deref())?)
+        Ok(Resources::load(&source, self.themes.as_deref(), &self.extra_themes)?)
+    }
+
+    fn flag_rules(&self) -> Result<FlagRules> {
+        Ok(match &self.flags {
+            Some(path) => FlagRules::from_file(path)?,
+            None => FlagRules::default(),
+        })
     }
 }
 
@@ -193,7 +207,11 @@ fn dispatch(command: Command) -> Result<ExitCode> {
                 }
                 OutputFormat::Jsonl => Box::new(JsonlSink::create(&output, &plan.columns, theme_ids)?),
             };
-            let opts = AnalyzeOptions::default().with_lang(lang).with_max_text_bytes(max_text_bytes).with_mixed(mixed);
+            let opts = AnalyzeOptions::default()
+                .with_lang(lang)
+                .with_max_text_bytes(max_text_bytes)
+                .with_mixed(mixed)
+                .with_flags(resources.flag_rules()?);
             let progress = if progress {
                 Some(true)
             } else if no_progress {
@@ -210,7 +228,8 @@ fn dispatch(command: Command) -> Result<ExitCode> {
         }
         Command::Eval { files, strip_diacritics, lang, whatlang_baseline, show_errors, json, resources } => {
             let res = resources.load()?;
-            let opts = EvalOptions { strip_diacritics, lang, whatlang_baseline, show_errors };
+            let flags = resources.flag_rules()?;
+            let opts = EvalOptions { strip_diacritics, lang, whatlang_baseline, show_errors, flags };
             let mut all = std::collections::BTreeMap::new();
             for file in &files {
                 let report = evaluate_file(file, &res, &opts)?;
@@ -304,8 +323,12 @@ fn explain(text: &str, lang: Option<Lang>, res: &Resources) -> Result<()> {
         .map(|(e, v)| format!("{e} {v:.2}"))
         .collect();
     writeln!(out, "emotions: {}", if emotions.is_empty() { "none".to_string() } else { emotions.join(", ") })?;
-    let themes: Vec<&str> = a.themes.iter().map(|&t| res.themes.themes[t].id.as_str()).collect();
-    writeln!(out, "themes: {}", themes.join(", "))?;
+    let themes: Vec<String> = a
+        .theme_sentiment
+        .iter()
+        .map(|t| format!("{} ({} {:.2})", res.themes.themes[t.theme].id, t.label.as_str(), t.sentiment))
+        .collect();
+    writeln!(out, "themes: {}", if themes.is_empty() { "none".to_string() } else { themes.join(", ") })?;
     writeln!(out, "flagged: {} (priority {}; {})", a.flagged, a.priority, a.flag_reasons.join(", "))?;
     if let Some(t) = &a.transcript {
         writeln!(
@@ -316,6 +339,9 @@ fn explain(text: &str, lang: Option<Lang>, res: &Resources) -> Result<()> {
             t.customer_sentiment_end,
             t.repeated_requests
         )?;
+        for c in &t.agent_cues {
+            writeln!(out, "  agent cue {:<9} turn {} [{}..{}] \"{}\"", c.cue, c.turn, c.start, c.end, c.text)?;
+        }
     }
     Ok(())
 }

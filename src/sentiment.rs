@@ -133,7 +133,7 @@ pub struct Sentiment<'r> {
 const UNDAMPED_HITS: f32 = 3.0;
 
 /// What the raw sum is divided by: 1 up to [`UNDAMPED_HITS`] hits, then hits / [`UNDAMPED_HITS`].
-fn length_damping(hits: usize) -> f32 {
+pub fn length_damping(hits: usize) -> f32 {
     (hits as f32 / UNDAMPED_HITS).max(1.0)
 }
 
@@ -168,6 +168,46 @@ fn is_sentence_end(doc: &Doc, i: usize) -> bool {
 fn is_clause_break(doc: &Doc, i: usize) -> bool {
     let t = &doc.tokens[i];
     is_sentence_end(doc, i) || (t.kind == TokenKind::Punct && matches!(doc.surface(t), "," | ";" | ":" | "(" | ")"))
+}
+
+/// The clauses of a text: a clause ends at clause punctuation (`, ; : ( )`) or a sentence end, and a contrast word
+/// ("ale", "but", "i když") opens a new one, so "Personál byl milý, ale čekali jsme hodinu" has two. Themes take
+/// their own sentiment from the clauses that mention them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Clauses {
+    /// The clause of every token.
+    pub of_token: Vec<usize>,
+    /// The sentence of every clause.
+    pub sentence: Vec<usize>,
+}
+
+/// Splits a tokenised text into [`Clauses`].
+#[must_use]
+pub fn clauses(doc: &Doc, lex: &LangLexicon) -> Clauses {
+    let mut of_token = Vec::with_capacity(doc.tokens.len());
+    let mut sentence = vec![0];
+    let mut open = false;
+    for (i, t) in doc.tokens.iter().enumerate() {
+        if t.kind == TokenKind::Word && open && lex.starts_phrase_rule(doc.folded(t)) {
+            let words: Vec<&str> = doc.tokens[i..]
+                .iter()
+                .take(3)
+                .take_while(|t| t.kind == TokenKind::Word)
+                .map(|t| doc.folded(t))
+                .collect();
+            if lex.contrast_at(&words).is_some() {
+                sentence.push(*sentence.last().unwrap_or(&0));
+            }
+        }
+        of_token.push(sentence.len() - 1);
+        open = true;
+        if is_clause_break(doc, i) {
+            let s = *sentence.last().unwrap_or(&0);
+            sentence.push(if is_sentence_end(doc, i) { s + 1 } else { s });
+            open = false;
+        }
+    }
+    Clauses { of_token, sentence }
 }
 
 /// Scores a tokenised text. `stems[i]` is the stem of token `i` (empty for non-words).

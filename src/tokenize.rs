@@ -186,6 +186,10 @@ pub fn tokenize<'a>(text: &'a str, emoticons: &Emoticons) -> Doc<'a> {
         } else if c.is_whitespace() {
             i += 1;
             continue;
+        } else if let Some(len) = link_or_handle_at(&chars, i) {
+            // Links and @handles name things; they say nothing ("@DICKS" is a shop, "https://" holds no ":/").
+            i += len;
+            continue;
         } else if is_word_char(c) {
             i += 1;
             while i < chars.len() {
@@ -241,6 +245,41 @@ pub fn tokenize<'a>(text: &'a str, emoticons: &Emoticons) -> Doc<'a> {
     Doc { text, folded, tokens }
 }
 
+/// The length in chars of a link (`http://`, `https://`, `www.`) or a social-media handle (`@name`) starting at
+/// `i`, when one does and follows whitespace or the start of the text; it runs to the next whitespace (a handle to
+/// the end of its letters, digits, `_` and `.`).
+fn link_or_handle_at(chars: &[(usize, char)], i: usize) -> Option<usize> {
+    if i > 0 && !chars[i - 1].1.is_whitespace() && !matches!(chars[i - 1].1, '(' | '"' | '\'' | '<' | '[') {
+        return None;
+    }
+    let starts_with = |p: &str| {
+        let mut k = i;
+        p.chars().all(|pc| {
+            let ok = chars.get(k).is_some_and(|&(_, c)| c.to_ascii_lowercase() == pc);
+            k += 1;
+            ok
+        })
+    };
+    let run = |from: usize, keep: &dyn Fn(char) -> bool| {
+        (from..chars.len()).find(|&k| !keep(chars[k].1)).unwrap_or(chars.len()) - i
+    };
+    if starts_with("http://") || starts_with("https://") || starts_with("www.") {
+        // Punctuation at its end closes the sentence or a bracket, not the link.
+        let mut len = run(i, &|c: char| !c.is_whitespace());
+        while len > 4 && matches!(chars[i + len - 1].1, '.' | ',' | ';' | ':' | '!' | '?' | ')' | ']' | '"' | '\'') {
+            len -= 1;
+        }
+        return Some(len);
+    }
+    if chars[i].1 == '@' && chars.get(i + 1).is_some_and(|&(_, c)| c.is_alphanumeric() || c == '_') {
+        let len = run(i + 1, &|c: char| c.is_alphanumeric() || c == '_' || c == '.');
+        // A trailing dot ends the sentence, not the handle.
+        let trailing_dot = usize::from(chars[i + len - 1].1 == '.');
+        return Some(len - trailing_dot);
+    }
+    None
+}
+
 /// (all capitals, elongated) for a word's characters.
 fn word_flags(span: &[(usize, char)]) -> (bool, bool) {
     let mut letters = 0;
@@ -280,6 +319,14 @@ mod tests {
     fn assert_token(doc: &Doc, pos: usize, kind: TokenKind, surface: &str, from: u32, to: u32) {
         let t = &doc.tokens[pos];
         assert_eq!((t.kind, doc.surface(t), t.char_start, t.char_end), (kind, surface, from, to), "token {pos}");
+    }
+
+    #[test]
+    fn links_and_handles_are_not_words() {
+        let e = Emoticons::new([":/", ":)"]);
+        let doc = tokenize("@DICKS help: https://t.co/x:/y (www.shop.cz) mail me@home.cz @ana.", &e);
+        let surfaces: Vec<&str> = doc.tokens.iter().map(|t| doc.surface(t)).collect();
+        assert_eq!(surfaces, ["help", ":", "(", ")", "mail", "me", "@", "home", ".", "cz", "."]);
     }
 
     #[test]

@@ -134,13 +134,15 @@ pub struct Joined {
     pub text: String,
     /// Character span of each analysed turn in `text`, in turn order.
     pub spans: Vec<(u32, u32)>,
+    /// The index of each analysed turn among all the turns.
+    pub turn_index: Vec<usize>,
 }
 
 /// Joins the customer's turns; when no turn is the customer's, the turns of unknown speakers; failing that, every
 /// turn that is not a system line.
 #[must_use]
 pub fn join_customer(turns: &[Turn]) -> Joined {
-    let pick = |pred: &dyn Fn(&Turn) -> bool| turns.iter().filter(|t| pred(t)).collect::<Vec<_>>();
+    let pick = |pred: &dyn Fn(&Turn) -> bool| turns.iter().enumerate().filter(|(_, t)| pred(t)).collect::<Vec<_>>();
     let mut chosen = pick(&|t| t.role == Role::Customer);
     if chosen.is_empty() {
         chosen = pick(&|t| t.role == Role::Other);
@@ -150,8 +152,9 @@ pub fn join_customer(turns: &[Turn]) -> Joined {
     }
     let mut text = String::new();
     let mut spans = Vec::with_capacity(chosen.len());
+    let turn_index = chosen.iter().map(|(k, _)| *k).collect();
     let mut chars = 0u32;
-    for (i, t) in chosen.iter().enumerate() {
+    for (i, (_, t)) in chosen.iter().enumerate() {
         if i > 0 {
             text.push('\n');
             chars += 1;
@@ -161,21 +164,23 @@ pub fn join_customer(turns: &[Turn]) -> Joined {
         spans.push((chars, chars + n));
         chars += n;
     }
-    Joined { text, spans }
+    Joined { text, spans, turn_index }
 }
 
-/// The customer turns (indices) whose content words (stems) largely repeat an earlier turn's: at least two shared
-/// and at least half of the shorter turn. `turn_stems` holds each customer turn's content stems.
+/// The customer turns whose content words (stems) largely repeat an earlier turn's (at least two shared and at
+/// least half of the shorter turn), each as (turn, the earliest turn it repeats). `turn_stems` holds each customer
+/// turn's content stems; indices are into it.
 #[must_use]
-pub fn repeating_turns(turn_stems: &[BTreeSet<String>]) -> Vec<usize> {
+pub fn repeating_turns(turn_stems: &[BTreeSet<String>]) -> Vec<(usize, usize)> {
     (0..turn_stems.len())
-        .filter(|&k| {
+        .filter_map(|k| {
             let cur = &turn_stems[k];
-            turn_stems[..k].iter().any(|prev| {
+            let earlier = turn_stems[..k].iter().position(|prev| {
                 let shared = cur.intersection(prev).count();
                 let smaller = cur.len().min(prev.len());
                 shared >= 2 && smaller > 0 && shared * 2 >= smaller
-            })
+            })?;
+            Some((k, earlier))
         })
         .collect()
 }
@@ -229,6 +234,6 @@ mod tests {
             set(&["zmen", "tarif"]),
             set(&["tarif", "zmen", "uz"]),
         ];
-        assert_eq!(repeating_turns(&turns), vec![2, 3]);
+        assert_eq!(repeating_turns(&turns), vec![(2, 0), (3, 0)]);
     }
 }

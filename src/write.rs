@@ -23,7 +23,7 @@ use crate::lang::Lang;
 use crate::sentiment::SentimentLabel;
 
 /// The version of the output contract written to the schema metadata (`hlas.schema_version`).
-pub const SCHEMA_VERSION: &str = "1";
+pub const SCHEMA_VERSION: &str = "2";
 
 /// An error while writing output: names the file.
 #[derive(Debug, thiserror::Error)]
@@ -48,7 +48,7 @@ pub enum WriteError {
 }
 
 /// The output columns hlas computes, in contract order after `id` and the input columns.
-const ANALYSIS_COLUMNS: [&str; 27] = [
+const ANALYSIS_COLUMNS: [&str; 30] = [
     "text",
     "lang",
     "lang_confidence",
@@ -64,6 +64,7 @@ const ANALYSIS_COLUMNS: [&str; 27] = [
     "trust",
     "emotion",
     "themes",
+    "theme_sentiment",
     "evidence",
     "flagged",
     "priority",
@@ -75,6 +76,8 @@ const ANALYSIS_COLUMNS: [&str; 27] = [
     "customer_sentiment_end",
     "repeated_requests",
     "turns",
+    "repeats",
+    "agent_cues",
     "id",
 ];
 
@@ -106,10 +109,33 @@ fn evidence_fields() -> Fields {
     ])
 }
 
+fn theme_sentiment_fields() -> Fields {
+    Fields::from(vec![
+        Field::new("theme", DataType::Utf8, false),
+        Field::new("sentiment", DataType::Float32, false),
+        Field::new("label", DataType::Utf8, false),
+        Field::new("mentions", DataType::UInt32, false),
+    ])
+}
+
 fn turn_fields() -> Fields {
     Fields::from(vec![
         Field::new("role", DataType::Utf8, false),
         Field::new("speaker", DataType::Utf8, false),
+        Field::new("text", DataType::Utf8, false),
+    ])
+}
+
+fn repeat_fields() -> Fields {
+    Fields::from(vec![Field::new("turn", DataType::UInt32, false), Field::new("repeats", DataType::UInt32, false)])
+}
+
+fn agent_cue_fields() -> Fields {
+    Fields::from(vec![
+        Field::new("cue", DataType::Utf8, false),
+        Field::new("turn", DataType::UInt32, false),
+        Field::new("start", DataType::UInt32, false),
+        Field::new("end", DataType::UInt32, false),
         Field::new("text", DataType::Utf8, false),
     ])
 }
@@ -138,6 +164,7 @@ pub fn output_schema(input_columns: &[String], lexicon_hash: &str) -> SchemaRef 
     fields.extend([
         Field::new("emotion", dict_type(), true),
         Field::new("themes", list_of(DataType::Utf8), false),
+        Field::new("theme_sentiment", list_of(DataType::Struct(theme_sentiment_fields())), false),
         Field::new("evidence", list_of(DataType::Struct(evidence_fields())), false),
         Field::new("flagged", DataType::Boolean, false),
         Field::new("priority", DataType::UInt8, false),
@@ -149,6 +176,8 @@ pub fn output_schema(input_columns: &[String], lexicon_hash: &str) -> SchemaRef 
         Field::new("customer_sentiment_end", DataType::Float32, true),
         Field::new("repeated_requests", DataType::UInt32, true),
         Field::new("turns", list_of(DataType::Struct(turn_fields())), true),
+        Field::new("repeats", list_of(DataType::Struct(repeat_fields())), true),
+        Field::new("agent_cues", list_of(DataType::Struct(agent_cue_fields())), true),
     ]);
     let metadata: std::collections::HashMap<String, String> = [
         ("hlas.schema_version".to_string(), SCHEMA_VERSION.to_string()),
@@ -214,6 +243,29 @@ pub fn build_batch(
     }
     cols.push(list_array(DataType::Utf8, offsets, Arc::new(StringArray::from(values)), None));
 
+    // theme_sentiment: List<Struct{theme, sentiment, label, mentions}>
+    let mut offsets = vec![0i32];
+    let per_theme: Vec<&crate::analyze::ThemeSentiment> =
+        analyses.iter().flat_map(|a| a.theme_sentiment.iter()).collect();
+    let mut count = 0;
+    for a in analyses {
+        count += a.theme_sentiment.len();
+        offsets.push(count as i32);
+    }
+    let ts_struct = StructArray::new(
+        theme_sentiment_fields(),
+        vec![
+            Arc::new(StringArray::from_iter_values(
+                per_theme.iter().map(|t| theme_ids.get(t.theme).map_or("", String::as_str)),
+            )),
+            Arc::new(Float32Array::from_iter_values(per_theme.iter().map(|t| t.sentiment))),
+            Arc::new(StringArray::from_iter_values(per_theme.iter().map(|t| t.label.as_str()))),
+            Arc::new(UInt32Array::from_iter_values(per_theme.iter().map(|t| t.mentions))),
+        ],
+        None,
+    );
+    cols.push(list_array(DataType::Struct(theme_sentiment_fields()), offsets, Arc::new(ts_struct), None));
+
     // evidence: List<Struct{kind, label, start, end, weight}>
     let mut offsets = vec![0i32];
     let evidence: Vec<&crate::analyze::Evidence> = analyses.iter().flat_map(|a| a.evidence.iter()).collect();
@@ -277,9 +329,52 @@ pub fn build_batch(
         None,
     );
     let nulls = NullBuffer::from(analyses.iter().map(|a| a.transcript.is_some()).collect::<Vec<_>>());
-    cols.push(list_array(DataType::Struct(turn_fields()), offsets, Arc::new(turn_struct), Some(nulls)));
+    cols.push(list_array(DataType::Struct(turn_fields()), offsets, Arc::new(turn_struct), Some(nulls.clone())));
+
+    // repeats: List<Struct{turn, repeats}>, null for single texts.
+    let repeats: Vec<(u32, u32)> =
+        analyses.iter().flat_map(|a| a.transcript.iter().flat_map(|t| t.repeats.iter().copied())).collect();
+    let offsets = list_offsets(analyses, |t| t.repeats.len());
+    let rep_struct = StructArray::new(
+        repeat_fields(),
+        vec![
+            Arc::new(UInt32Array::from_iter_values(repeats.iter().map(|r| r.0))),
+            Arc::new(UInt32Array::from_iter_values(repeats.iter().map(|r| r.1))),
+        ],
+        None,
+    );
+    cols.push(list_array(DataType::Struct(repeat_fields()), offsets, Arc::new(rep_struct), Some(nulls.clone())));
+
+    // agent_cues: List<Struct{cue, turn, start, end, text}>, null for single texts.
+    let cues: Vec<&crate::analyze::AgentCue> =
+        analyses.iter().flat_map(|a| a.transcript.iter().flat_map(|t| t.agent_cues.iter())).collect();
+    let offsets = list_offsets(analyses, |t| t.agent_cues.len());
+    let cue_struct = StructArray::new(
+        agent_cue_fields(),
+        vec![
+            Arc::new(StringArray::from_iter_values(cues.iter().map(|c| c.cue.as_str()))),
+            Arc::new(UInt32Array::from_iter_values(cues.iter().map(|c| c.turn))),
+            Arc::new(UInt32Array::from_iter_values(cues.iter().map(|c| c.start))),
+            Arc::new(UInt32Array::from_iter_values(cues.iter().map(|c| c.end))),
+            Arc::new(StringArray::from_iter_values(cues.iter().map(|c| c.text.as_str()))),
+        ],
+        None,
+    );
+    cols.push(list_array(DataType::Struct(agent_cue_fields()), offsets, Arc::new(cue_struct), Some(nulls)));
 
     RecordBatch::try_new(schema.clone(), cols)
+}
+
+/// List offsets of a transcript list column: `len` items per transcript, none for single texts.
+fn list_offsets(analyses: &[Analysis], len: impl Fn(&crate::analyze::TranscriptInfo) -> usize) -> Vec<i32> {
+    let mut offsets = Vec::with_capacity(analyses.len() + 1);
+    offsets.push(0i32);
+    let mut count = 0;
+    for a in analyses {
+        count += a.transcript.as_ref().map_or(0, &len);
+        offsets.push(count as i32);
+    }
+    offsets
 }
 
 /// Where analysed rows go, batch after batch, in input order.
@@ -418,6 +513,15 @@ impl JsonlSink {
         m.insert("emotion".into(), a.emotion.map_or(Value::Null, |i| json!(EMOTIONS[i])));
         let themes: Vec<&str> = a.themes.iter().map(|&t| self.theme_ids.get(t).map_or("", String::as_str)).collect();
         m.insert("themes".into(), json!(themes));
+        let per_theme: Vec<Value> = a
+            .theme_sentiment
+            .iter()
+            .map(|t| {
+                let theme = self.theme_ids.get(t.theme).map_or("", String::as_str);
+                json!({"theme": theme, "sentiment": t.sentiment, "label": t.label.as_str(), "mentions": t.mentions})
+            })
+            .collect();
+        m.insert("theme_sentiment".into(), Value::Array(per_theme));
         let evidence: Vec<Value> = a
             .evidence
             .iter()
@@ -441,6 +545,15 @@ impl JsonlSink {
                 .collect::<Vec<_>>()
         });
         m.insert("turns".into(), json!(turns));
+        let repeats = t.map(|t| t.repeats.iter().map(|r| json!({"turn": r.0, "repeats": r.1})).collect::<Vec<_>>());
+        m.insert("repeats".into(), json!(repeats));
+        let cues = t.map(|t| {
+            t.agent_cues
+                .iter()
+                .map(|c| json!({"cue": c.cue, "turn": c.turn, "start": c.start, "end": c.end, "text": c.text}))
+                .collect::<Vec<_>>()
+        });
+        m.insert("agent_cues".into(), json!(cues));
         Value::Object(m)
     }
 }
