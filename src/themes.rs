@@ -8,7 +8,6 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use regex_automata::util::pool::Pool;
 use regex_automata::{Anchored, Input, hybrid};
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::OnceLock;
 
 use crate::lang::Lang;
@@ -74,25 +73,30 @@ struct Target {
 /// Per language: the (target, pattern) pairs of one kind.
 type Patterns = Vec<Vec<(Target, String)>>;
 
-/// A language's regexes. Those that open with `\b` and a known literal (nearly all) are one lazy DFA with a start
-/// state per pattern: at each word start whose first two bytes open some of their literals, each of those patterns
-/// is tried anchored, alone, so the DFA's states stay those of single patterns and one cache per thread holds them
-/// all. The few others run one by one over the text. Two designs before this one were too slow: a `RegexSet`
-/// (an unanchored search for every pattern at once built new states for nearly every text: a thirtieth of the
-/// speed of the rest of the analysis), and one anchored search for all patterns at once (states are combinations
-/// of patterns alive across several words).
+/// A language's regexes. Nearly all open with `\b` and a known literal: those are tried only at a word start where
+/// one of their literal openings begins (an anchored aho-corasick pass over the openings says which), each with a
+/// small lazy DFA of its own, anchored there. The few others run one by one over the text.
+///
+/// Three designs before this one were too slow on the 1,170 patterns of issue 6's taxonomy, most of them word
+/// patterns with `\w*` endings and `(\w+\s+){0,3}` gaps: a `RegexSet` (its unanchored DFA built new states for
+/// nearly every text), one DFA of all patterns searched anchored at every word start (states are combinations of
+/// the patterns alive together across a gap), and one `meta::Regex` per pattern behind a literal prefilter.
 struct CompiledRegexes {
-    /// The anchored patterns; pattern ID k is `anchored[k]` in `LangMatcher::regex_patterns`.
-    dfa: Option<Arc<hybrid::dfa::DFA>>,
+    /// One forward lazy DFA per anchored pattern; DFA k is pattern `anchored[k]` of `LangMatcher::regex_patterns`.
+    dfas: Vec<hybrid::dfa::DFA>,
     anchored: Vec<usize>,
-    caches: Option<Pool<hybrid::dfa::Cache, CacheFn>>,
-    /// For each two-byte opening (first byte << 8 | second byte), the pattern IDs that can start with it.
-    by_opening: HashMap<u16, Vec<u32>>,
+    /// The DFAs a word start may begin, by its first 2, 3 or 4 bytes: a pattern is filed under the longest of
+    /// these its literal openings allow (all of its openings cut to that length), so each word start costs three
+    /// hash lookups and yields few candidates.
+    by_opening: [HashMap<u32, Vec<u32>>; 3],
+    /// Each thread's caches, one per DFA.
+    caches: Pool<Vec<hybrid::dfa::Cache>, CacheFn>,
     /// The other patterns, with their index in `LangMatcher::regex_patterns`.
     others: Vec<(usize, regex::Regex)>,
 }
 
-type CacheFn = Box<dyn Fn() -> hybrid::dfa::Cache + Send + Sync + std::panic::RefUnwindSafe + std::panic::UnwindSafe>;
+type CacheFn =
+    Box<dyn Fn() -> Vec<hybrid::dfa::Cache> + Send + Sync + std::panic::RefUnwindSafe + std::panic::UnwindSafe>;
 
 impl std::fmt::Debug for CompiledRegexes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -103,101 +107,95 @@ impl std::fmt::Debug for CompiledRegexes {
     }
 }
 
+/// Up to four bytes as one lookup key.
+fn opening_key(bytes: &[u8]) -> u32 {
+    bytes.iter().fold(0, |k, &b| k << 8 | u32::from(b))
+}
+
+/// A forward lazy DFA for one theme pattern: ASCII classes, case-insensitive, no captures.
+fn pattern_dfa(pattern: &str) -> Option<hybrid::dfa::DFA> {
+    hybrid::dfa::DFA::builder()
+        .configure(
+            hybrid::dfa::DFA::config()
+                .cache_capacity(1 << 20)
+                // Never give up: a text that makes the cache thrash is slower, not unmatched.
+                .minimum_cache_clear_count(None),
+        )
+        .syntax(regex_automata::util::syntax::Config::new().case_insensitive(true).unicode(false))
+        .thompson(
+            regex_automata::nfa::thompson::Config::new()
+                .which_captures(regex_automata::nfa::thompson::WhichCaptures::None),
+        )
+        .build(pattern)
+        .ok()
+}
+
 impl CompiledRegexes {
     fn new<'a>(patterns: impl Iterator<Item = &'a str>) -> Option<Self> {
+        let mut dfas = Vec::new();
         let mut anchored = Vec::new();
-        let mut anchored_patterns = Vec::new();
-        let mut by_opening: HashMap<u16, Vec<u32>> = HashMap::new();
+        let mut by_opening: [HashMap<u32, Vec<u32>>; 3] = Default::default();
         let mut others = Vec::new();
         for (i, p) in patterns.enumerate() {
-            match literal_prefixes(p).filter(|_| p.starts_with("\\b")) {
-                Some(prefixes) => {
-                    let id = anchored.len() as u32;
+            let prefixes = literal_prefixes(p).filter(|_| p.starts_with("\\b"));
+            match (prefixes, pattern_dfa(p)) {
+                (Some(prefixes), Some(dfa)) => {
+                    let id = dfas.len() as u32;
+                    dfas.push(dfa);
                     anchored.push(i);
-                    anchored_patterns.push(p);
-                    let mut keys: Vec<u16> = prefixes.iter().map(|l| u16::from(l[0]) << 8 | u16::from(l[1])).collect();
+                    let len = prefixes.iter().map(Vec::len).min().unwrap_or(2).clamp(2, 4);
+                    let mut keys: Vec<u32> = prefixes.iter().map(|l| opening_key(&l[..len])).collect();
                     keys.sort_unstable();
                     keys.dedup();
                     for k in keys {
-                        by_opening.entry(k).or_default().push(id);
+                        by_opening[len - 2].entry(k).or_default().push(id);
                     }
                 }
-                None => {
+                _ => {
                     let re = regex::RegexBuilder::new(p).case_insensitive(true).unicode(false).build().ok()?;
                     others.push((i, re));
                 }
             }
         }
-        let built = if anchored_patterns.is_empty() {
-            None
-        } else {
-            hybrid::dfa::DFA::builder()
-                .configure(
-                    hybrid::dfa::DFA::config()
-                        .match_kind(regex_automata::MatchKind::All)
-                        .cache_capacity(4 << 20)
-                        // Never give up: a text that makes the cache thrash is slower, not unmatched.
-                        .minimum_cache_clear_count(None),
-                )
-                .syntax(regex_automata::util::syntax::Config::new().case_insensitive(true).unicode(false))
-                .thompson(
-                    regex_automata::nfa::thompson::Config::new()
-                        .which_captures(regex_automata::nfa::thompson::WhichCaptures::None),
-                )
-                .build_many(&anchored_patterns)
-                .ok()
-        };
-        let (dfa, caches) = match built {
-            Some(dfa) => {
-                let dfa = Arc::new(dfa);
-                let for_pool = Arc::clone(&dfa);
-                let create: CacheFn = Box::new(move || for_pool.create_cache());
-                (Some(dfa), Some(Pool::new(create)))
-            }
-            None => {
-                // The DFA could not be built (a user taxonomy past its size limits): every pattern then runs on
-                // its own, slower but still matched.
-                for (&i, p) in anchored.iter().zip(&anchored_patterns) {
-                    others.push((i, regex::RegexBuilder::new(p).case_insensitive(true).unicode(false).build().ok()?));
-                }
-                anchored.clear();
-                by_opening.clear();
-                (None, None)
-            }
-        };
-        Some(CompiledRegexes { dfa, anchored, caches, by_opening, others })
+        let for_pool = dfas.clone();
+        let create: CacheFn = Box::new(move || for_pool.iter().map(hybrid::dfa::DFA::create_cache).collect());
+        Some(CompiledRegexes { dfas, anchored, by_opening, caches: Pool::new(create), others })
     }
 
     /// Every (pattern index, byte start, byte end) match in the folded text.
     fn matches(&self, folded: &str) -> Vec<(usize, usize, usize)> {
         let mut out = Vec::new();
-        if let (Some(dfa), Some(caches)) = (&self.dfa, &self.caches) {
-            let mut cache = caches.get();
+        if !self.dfas.is_empty() {
+            let mut caches = self.caches.get();
             let bytes = folded.as_bytes();
             let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-            let mut longest: Vec<(usize, usize)> = Vec::new();
+            let mut candidates: Vec<u32> = Vec::new();
             for start in 0..bytes.len() {
                 if !is_word(bytes[start]) || (start > 0 && is_word(bytes[start - 1])) {
                     continue;
                 }
-                let key = u16::from(bytes[start]) << 8 | u16::from(bytes.get(start + 1).copied().unwrap_or(0));
-                if !self.by_opening.contains_key(&key) {
-                    continue;
-                }
-                // Every pattern that matches here, each with its longest match.
-                let input = Input::new(folded).range(start..).anchored(Anchored::Yes);
-                let mut state = hybrid::dfa::OverlappingState::start();
-                longest.clear();
-                while dfa.try_search_overlapping_fwd(&mut cache, &input, &mut state).is_ok() {
-                    let Some(m) = state.get_match() else { break };
-                    let id = m.pattern().as_usize();
-                    match longest.iter_mut().find(|(p, _)| *p == id) {
-                        Some(entry) => entry.1 = entry.1.max(m.offset()),
-                        None => longest.push((id, m.offset())),
+                candidates.clear();
+                for (k, map) in self.by_opening.iter().enumerate() {
+                    if let Some(opening) = bytes.get(start..start + k + 2)
+                        && let Some(ids) = map.get(&opening_key(opening))
+                    {
+                        candidates.extend_from_slice(ids);
                     }
                 }
-                let found = longest.iter().filter(|&&(_, end)| end > start);
-                out.extend(found.map(|&(id, end)| (self.anchored[id], start, end)));
+                if candidates.is_empty() {
+                    continue;
+                }
+                candidates.sort_unstable();
+                candidates.dedup();
+                let input = Input::new(folded).range(start..).anchored(Anchored::Yes);
+                for &d in &candidates {
+                    let d = d as usize;
+                    if let Ok(Some(end)) = self.dfas[d].try_search_fwd(&mut caches[d], &input)
+                        && end.offset() > start
+                    {
+                        out.push((self.anchored[d], start, end.offset()));
+                    }
+                }
             }
         }
         for (i, re) in &self.others {
