@@ -244,14 +244,9 @@ pub fn build_batch(
     cols.push(list_array(DataType::Utf8, offsets, Arc::new(StringArray::from(values)), None));
 
     // theme_sentiment: List<Struct{theme, sentiment, label, mentions}>
-    let mut offsets = vec![0i32];
     let per_theme: Vec<&crate::analyze::ThemeSentiment> =
         analyses.iter().flat_map(|a| a.theme_sentiment.iter()).collect();
-    let mut count = 0;
-    for a in analyses {
-        count += a.theme_sentiment.len();
-        offsets.push(count as i32);
-    }
+    let offsets = list_offsets(analyses, |a| a.theme_sentiment.len());
     let ts_struct = StructArray::new(
         theme_sentiment_fields(),
         vec![
@@ -267,13 +262,8 @@ pub fn build_batch(
     cols.push(list_array(DataType::Struct(theme_sentiment_fields()), offsets, Arc::new(ts_struct), None));
 
     // evidence: List<Struct{kind, label, start, end, weight}>
-    let mut offsets = vec![0i32];
     let evidence: Vec<&crate::analyze::Evidence> = analyses.iter().flat_map(|a| a.evidence.iter()).collect();
-    let mut count = 0;
-    for a in analyses {
-        count += a.evidence.len();
-        offsets.push(count as i32);
-    }
+    let offsets = list_offsets(analyses, |a| a.evidence.len());
     let ev_struct = StructArray::new(
         evidence_fields(),
         vec![
@@ -311,14 +301,9 @@ pub fn build_batch(
     cols.push(Arc::new(
         analyses.iter().map(|a| a.transcript.as_ref().map(|t| t.repeated_requests)).collect::<UInt32Array>(),
     ));
-    let mut offsets = vec![0i32];
     let turns: Vec<&crate::transcript::Turn> =
         analyses.iter().flat_map(|a| a.transcript.iter().flat_map(|t| t.turns.iter())).collect();
-    let mut count = 0;
-    for a in analyses {
-        count += a.transcript.as_ref().map_or(0, |t| t.turns.len());
-        offsets.push(count as i32);
-    }
+    let offsets = list_offsets(analyses, |a| a.transcript.as_ref().map_or(0, |t| t.turns.len()));
     let turn_struct = StructArray::new(
         turn_fields(),
         vec![
@@ -334,7 +319,7 @@ pub fn build_batch(
     // repeats: List<Struct{turn, repeats}>, null for single texts.
     let repeats: Vec<(u32, u32)> =
         analyses.iter().flat_map(|a| a.transcript.iter().flat_map(|t| t.repeats.iter().copied())).collect();
-    let offsets = list_offsets(analyses, |t| t.repeats.len());
+    let offsets = list_offsets(analyses, |a| a.transcript.as_ref().map_or(0, |t| t.repeats.len()));
     let rep_struct = StructArray::new(
         repeat_fields(),
         vec![
@@ -348,7 +333,7 @@ pub fn build_batch(
     // agent_cues: List<Struct{cue, turn, start, end, text}>, null for single texts.
     let cues: Vec<&crate::analyze::AgentCue> =
         analyses.iter().flat_map(|a| a.transcript.iter().flat_map(|t| t.agent_cues.iter())).collect();
-    let offsets = list_offsets(analyses, |t| t.agent_cues.len());
+    let offsets = list_offsets(analyses, |a| a.transcript.as_ref().map_or(0, |t| t.agent_cues.len()));
     let cue_struct = StructArray::new(
         agent_cue_fields(),
         vec![
@@ -365,13 +350,13 @@ pub fn build_batch(
     RecordBatch::try_new(schema.clone(), cols)
 }
 
-/// List offsets of a transcript list column: `len` items per transcript, none for single texts.
-fn list_offsets(analyses: &[Analysis], len: impl Fn(&crate::analyze::TranscriptInfo) -> usize) -> Vec<i32> {
+/// The offsets of a list column with `len(analysis)` items per row.
+fn list_offsets(analyses: &[Analysis], len: impl Fn(&Analysis) -> usize) -> Vec<i32> {
     let mut offsets = Vec::with_capacity(analyses.len() + 1);
     offsets.push(0i32);
     let mut count = 0;
     for a in analyses {
-        count += a.transcript.as_ref().map_or(0, &len);
+        count += len(a);
         offsets.push(count as i32);
     }
     offsets
