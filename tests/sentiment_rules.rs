@@ -190,3 +190,10 @@ fn a_limiting_only_weighs_the_defect_after_praise() {
     negative("Vysávač dobre vysáva. Len je strašne hlučný a filter sa hneď upchal, nefunguje.", Lang::Sk);
     negative("Looks nice, except that it broke after a week and the support was useless.", Lang::En);
 }
+
+#[test]
+fn a_framing_adverb_is_not_praise() {
+    // "Honestly," frames a complaint; it says nothing good about the service ("They were honest" still does).
+    neutral("Honestly, this is the third time I am calling about the same bill.", Lang::En);
+    positive("The technician was honest with me about the cost.", Lang::En);
+}
