@@ -85,9 +85,9 @@ struct CompiledRegexes {
     /// One forward lazy DFA per anchored pattern; DFA k is pattern `anchored[k]` of `LangMatcher::regex_patterns`.
     dfas: Vec<hybrid::dfa::DFA>,
     anchored: Vec<usize>,
-    /// The DFAs a word start may begin, by its first 2, 3 or 4 bytes: a pattern is filed under the longest of
-    /// these its literal openings allow (all of its openings cut to that length), so each word start costs three
-    /// hash lookups and yields few candidates.
+    /// The DFAs a word start may begin, by its first 2, 3 or 4 bytes: each literal opening of a pattern is filed
+    /// under its own first four bytes (or all of it, when shorter), so each word start costs three hash lookups and
+    /// yields few candidates.
     by_opening: [HashMap<u32, Vec<u32>>; 3],
     /// Each thread's caches, one per DFA.
     caches: Pool<Vec<hybrid::dfa::Cache>, CacheFn>,
@@ -143,12 +143,12 @@ impl CompiledRegexes {
                     let id = dfas.len() as u32;
                     dfas.push(dfa);
                     anchored.push(i);
-                    let len = prefixes.iter().map(Vec::len).min().unwrap_or(2).clamp(2, 4);
-                    let mut keys: Vec<u32> = prefixes.iter().map(|l| opening_key(&l[..len])).collect();
-                    keys.sort_unstable();
-                    keys.dedup();
-                    for k in keys {
-                        by_opening[len - 2].entry(k).or_default().push(id);
+                    for lit in prefixes {
+                        let len = lit.len().min(4);
+                        let ids = by_opening[len - 2].entry(opening_key(&lit[..len])).or_default();
+                        if ids.last() != Some(&id) {
+                            ids.push(id);
+                        }
                     }
                 }
                 _ => {
