@@ -302,7 +302,7 @@ fn analyze_text(
     let opinionated: BTreeSet<usize> =
         sent.hits.iter().map(|h| clauses.sentence[clauses.of_token[h.tok_start]]).collect();
     theme_hits.retain(|h| {
-        let tok = doc.tokens.partition_point(|t| t.char_end <= h.char_start);
+        let tok = doc.token_at(h.char_start);
         !h.aspect || (tok < doc.tokens.len() && opinionated.contains(&clauses.sentence[clauses.of_token[tok]]))
     });
 
@@ -450,7 +450,7 @@ fn theme_sentiments(
 ) -> Vec<ThemeSentiment> {
     // The clauses each theme hit covers.
     let clauses_of = |h: &crate::themes::ThemeHit| {
-        let first = doc.tokens.partition_point(|t| t.char_end <= h.char_start);
+        let first = doc.token_at(h.char_start);
         let last = doc.tokens.partition_point(|t| t.char_start < h.char_end);
         (first..last.max(first + 1).min(doc.tokens.len())).map(|i| clauses.of_token[i])
     };
@@ -546,12 +546,7 @@ fn agent_cues(turns: &[Turn], lang: Lang, res: &Resources) -> Vec<AgentCue> {
         let doc = tokenize(&turn.text, &res.emoticons);
         let stems = stems_for(&doc, lex);
         for hit in res.agent_cues.find(&doc, &stems, lang) {
-            let text: String = turn
-                .text
-                .chars()
-                .skip(hit.char_start as usize)
-                .take((hit.char_end - hit.char_start) as usize)
-                .collect();
+            let text = crate::tokenize::char_span(&turn.text, hit.char_start, hit.char_end);
             cues.push(AgentCue {
                 cue: res.agent_cues.themes[hit.theme].id.clone(),
                 turn: k as u32,

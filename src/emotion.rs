@@ -5,20 +5,23 @@ use crate::sentiment::SentimentHit;
 /// Plutchik's eight emotions, in the fixed order of every emotion array and of the output columns.
 pub const EMOTIONS: [&str; 8] = ["anger", "anticipation", "disgust", "fear", "joy", "sadness", "surprise", "trust"];
 
-/// Index of sadness in [`EMOTIONS`]: a negated positive word ("nejsem spokojený") reads as disappointment.
-const SADNESS: usize = 5;
-/// Indexes of anger and disgust: what irony evokes.
+/// Indexes into [`EMOTIONS`] of the emotions the rules name: a negated positive word ("nejsem spokojený") reads as
+/// sadness, irony as anger and disgust, a question as anticipation, "?!" as surprise, and the text's tone feeds
+/// anger, disgust, sadness, joy and trust.
 const ANGER: usize = 0;
 const ANTICIPATION: usize = 1;
-const SURPRISE: usize = 6;
 const DISGUST: usize = 2;
+const JOY: usize = 4;
+const SADNESS: usize = 5;
+const SURPRISE: usize = 6;
+const TRUST: usize = 7;
 
 /// One strength or intensity per emotion, in [`EMOTIONS`] order.
 pub type Emotions = [f32; 8];
 
 /// How the text's compound feeds emotions: (emotion index, weight); a positive weight for positive texts, a
 /// negative one for negative texts.
-const TONE: [(usize, f32); 5] = [(0, -0.35), (2, -0.2), (5, -0.3), (4, 0.4), (7, 0.3)];
+const TONE: [(usize, f32); 5] = [(ANGER, -0.35), (DISGUST, -0.2), (SADNESS, -0.3), (JOY, 0.4), (TRUST, 0.3)];
 
 /// Below this intensity no emotion is called dominant.
 pub const DOMINANT_MIN: f32 = 0.15;

@@ -304,7 +304,7 @@ fn explain(text: &str, lang: Option<Lang>, res: &Resources) -> Result<()> {
     writeln!(out, "tokens: {}", toks.join(" "))?;
     writeln!(out, "evidence:")?;
     for e in &a.evidence {
-        let span: String = a.text.chars().skip(e.start as usize).take((e.end - e.start) as usize).collect();
+        let span = hlas::tokenize::char_span(&a.text, e.start, e.end);
         writeln!(
             out,
             "  {:<9} {:<28} {:>7.3}  [{}..{}] \"{span}\"",

@@ -181,23 +181,26 @@ pub struct Clauses {
     pub sentence: Vec<usize>,
 }
 
+/// The contrast word or phrase (up to three words) that starts at token `i`, as (kind, number of words).
+fn contrast_at_token(doc: &Doc, lex: &LangLexicon, i: usize) -> Option<(ContrastKind, usize)> {
+    let t = &doc.tokens[i];
+    if t.kind != TokenKind::Word || !lex.starts_phrase_rule(doc.folded(t)) {
+        return None;
+    }
+    let words: Vec<&str> =
+        doc.tokens[i..].iter().take(3).take_while(|t| t.kind == TokenKind::Word).map(|t| doc.folded(t)).collect();
+    lex.contrast_at(&words)
+}
+
 /// Splits a tokenised text into [`Clauses`].
 #[must_use]
 pub fn clauses(doc: &Doc, lex: &LangLexicon) -> Clauses {
     let mut of_token = Vec::with_capacity(doc.tokens.len());
     let mut sentence = vec![0];
     let mut open = false;
-    for (i, t) in doc.tokens.iter().enumerate() {
-        if t.kind == TokenKind::Word && open && lex.starts_phrase_rule(doc.folded(t)) {
-            let words: Vec<&str> = doc.tokens[i..]
-                .iter()
-                .take(3)
-                .take_while(|t| t.kind == TokenKind::Word)
-                .map(|t| doc.folded(t))
-                .collect();
-            if lex.contrast_at(&words).is_some() {
-                sentence.push(*sentence.last().unwrap_or(&0));
-            }
+    for i in 0..doc.tokens.len() {
+        if open && contrast_at_token(doc, lex, i).is_some() {
+            sentence.push(*sentence.last().unwrap_or(&0));
         }
         of_token.push(sentence.len() - 1);
         open = true;
@@ -498,17 +501,7 @@ fn apply_contrast(
 ) {
     let mut c = 0;
     while c < doc.tokens.len() {
-        if doc.tokens[c].kind != TokenKind::Word {
-            c += 1;
-            continue;
-        }
-        if !lex.starts_phrase_rule(doc.folded(&doc.tokens[c])) {
-            c += 1;
-            continue;
-        }
-        let words: Vec<&str> =
-            doc.tokens[c..].iter().take(3).take_while(|t| t.kind == TokenKind::Word).map(|t| doc.folded(t)).collect();
-        let Some((kind, len)) = lex.contrast_at(&words) else {
+        let Some((kind, len)) = contrast_at_token(doc, lex, c) else {
             c += 1;
             continue;
         };

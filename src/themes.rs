@@ -460,8 +460,7 @@ mod tests {
             .find(&doc, &stems, lang)
             .into_iter()
             .map(|h| {
-                let span: String =
-                    text.chars().skip(h.char_start as usize).take((h.char_end - h.char_start) as usize).collect();
+                let span = crate::tokenize::char_span(text, h.char_start, h.char_end);
                 (res.themes.themes[h.theme].id.clone(), span)
             })
             .collect()
@@ -512,10 +511,7 @@ mod tests {
             let mut ids: Vec<(String, String)> = tax
                 .find(&doc, &stems, Lang::Cs)
                 .into_iter()
-                .map(|h| {
-                    let span = t.chars().skip(h.char_start as usize).take((h.char_end - h.char_start) as usize);
-                    (tax.themes[h.theme].id.clone(), span.collect())
-                })
+                .map(|h| (tax.themes[h.theme].id.clone(), crate::tokenize::char_span(t, h.char_start, h.char_end)))
                 .collect();
             ids.sort();
             ids

@@ -59,6 +59,12 @@ pub struct Doc<'a> {
 }
 
 impl Doc<'_> {
+    /// The index of the token that holds (or first follows) character offset `char_offset`.
+    #[must_use]
+    pub fn token_at(&self, char_offset: u32) -> usize {
+        self.tokens.partition_point(|t| t.char_end <= char_offset)
+    }
+
     /// The token as written.
     #[must_use]
     pub fn surface(&self, t: &Token) -> &str {
@@ -280,6 +286,12 @@ fn link_or_handle_at(chars: &[(usize, char)], i: usize) -> Option<usize> {
     None
 }
 
+/// The characters `start..end` (character offsets, as in evidence spans) of `text`.
+#[must_use]
+pub fn char_span(text: &str, start: u32, end: u32) -> String {
+    text.chars().skip(start as usize).take(end.saturating_sub(start) as usize).collect()
+}
+
 /// (all capitals, elongated) for a word's characters.
 fn word_flags(span: &[(usize, char)]) -> (bool, bool) {
     let mut letters = 0;
@@ -319,6 +331,14 @@ mod tests {
     fn assert_token(doc: &Doc, pos: usize, kind: TokenKind, surface: &str, from: u32, to: u32) {
         let t = &doc.tokens[pos];
         assert_eq!((t.kind, doc.surface(t), t.char_start, t.char_end), (kind, surface, from, to), "token {pos}");
+    }
+
+    #[test]
+    fn char_spans_and_the_token_at_an_offset() {
+        let doc = tokenize("Čekal jsem 40 minut!", &emoticons());
+        assert_eq!(char_span(doc.text, 11, 19), "40 minut");
+        assert_eq!(doc.token_at(12), 2, "inside the number");
+        assert_eq!(doc.token_at(10), 2, "the space before it: the next token");
     }
 
     #[test]

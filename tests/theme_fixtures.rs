@@ -7,7 +7,8 @@ use hlas::analyze::{AnalyzeOptions, analyze};
 use hlas::{Lang, Record, Resources};
 use std::collections::BTreeMap;
 
-/// The cue fixtures for agent turns share the format: `testdata/agent_cues/<lang>.tsv`.
+/// The fixtures of `testdata/<dir>/<lang>.tsv` as (line, id, must be found, text); the agent cue fixtures
+/// (`testdata/agent_cues/`) share the format.
 fn fixtures(dir: &str, lang: Lang) -> Vec<(usize, String, bool, String)> {
     let path = format!("{}/testdata/{dir}/{}.tsv", env!("CARGO_MANIFEST_DIR"), lang.code());
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -22,7 +23,8 @@ fn fixtures(dir: &str, lang: Lang) -> Vec<(usize, String, bool, String)> {
         .collect()
 }
 
-/// Ids found in `text` by `find` (themes or agent cues), read as `lang`.
+/// Checks one language's fixtures of `dir` against `found` (the ids found in a text), as written and without
+/// diacritics, and that every id has at least `min_yes` and `min_no` of them; returns the failures.
 fn check_language(
     dir: &str,
     lang: Lang,
