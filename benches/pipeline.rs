@@ -16,7 +16,7 @@ use hlas::analyze::stems_for;
 use hlas::ingest::{IngestOptions, Reader, plan};
 use hlas::run::{RunOptions, run};
 use hlas::tokenize::{TokenKind, tokenize};
-use hlas::write::{ArrowSink, output_schema};
+use hlas::write::{TableFormat, TableSink, output_schema};
 use hlas::{AnalyzeOptions, Body, Record, Resources, analyze};
 
 const DOCS: usize = 4000;
@@ -137,8 +137,8 @@ fn stages(c: &mut Criterion) {
             let p = plan(std::slice::from_ref(&input), &IngestOptions::default()).expect("plan");
             let schema = output_schema(&p.columns, &res.hash);
             let ids = res.themes.themes.iter().map(|t| t.id.clone()).collect();
-            let sink = ArrowSink::create(&dir.path().join("out.arrow"), schema, ids).expect("sink");
-            let run_opts = RunOptions { threads: 1, progress: Some(false) };
+            let sink = TableSink::create(&dir.path().join("out.arrow"), schema, ids, TableFormat::Arrow).expect("sink");
+            let run_opts = RunOptions { threads: 1, progress: Some(false), input_bytes: None };
             black_box(run(Reader::new(p), &res, &opts, &run_opts, Box::new(sink)).expect("run"))
         })
     });

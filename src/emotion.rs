@@ -128,6 +128,7 @@ mod tests {
             negated,
             prefix_factor: 1.0,
             ironic: false,
+            rules: 0,
             emotions,
             sentence: 0,
         }

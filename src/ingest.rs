@@ -15,6 +15,9 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use flate2::read::MultiGzDecoder;
 use serde_json::Value;
 
@@ -177,6 +180,20 @@ pub struct Plan {
     opts: IngestOptions,
 }
 
+impl Plan {
+    /// The inputs' total size as stored, in bytes; `None` when one is stdin (its size is not known ahead).
+    #[must_use]
+    pub fn input_bytes(&self) -> Option<u64> {
+        self.sources.iter().try_fold(0u64, |sum, s| {
+            if s.stdin_csv.is_some() || s.stdin_lines.is_some() || s.name == "stdin" {
+                return None;
+            }
+            let len = s.path.as_ref().and_then(|p| std::fs::metadata(p).ok()).map_or(0, |m| m.len());
+            Some(sum + len)
+        })
+    }
+}
+
 impl std::fmt::Debug for Plan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Plan").field("inputs", &self.sources.len()).field("columns", &self.columns).finish()
@@ -198,8 +215,30 @@ fn maybe_gunzip(mut inner: BufReader<Box<dyn Read + Send>>) -> std::io::Result<I
 }
 
 fn open_path(path: &Path, name: &str) -> Result<Input, IngestError> {
+    open_counted(path, name, None)
+}
+
+/// Counts the bytes read from an input file as stored (compressed bytes for a .gz), so the progress bar can tell
+/// how far through the inputs a run is and estimate the time left.
+struct Counted<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+fn open_counted(path: &Path, name: &str, count: Option<&Arc<AtomicU64>>) -> Result<Input, IngestError> {
     let file = File::open(path).map_err(|source| IngestError::Open { path: name.to_string(), source })?;
-    let boxed: Box<dyn Read + Send> = Box::new(file);
+    let boxed: Box<dyn Read + Send> = match count {
+        Some(count) => Box::new(Counted { inner: file, count: Arc::clone(count) }),
+        None => Box::new(file),
+    };
     maybe_gunzip(BufReader::with_capacity(READ_BUFFER, boxed))
         .map_err(|source| IngestError::Open { path: name.to_string(), source })
 }
@@ -410,6 +449,7 @@ pub struct Reader {
     col_index: HashMap<String, usize>,
     damage: Vec<IngestError>,
     buf: Vec<u8>,
+    bytes_read: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Reader {
@@ -423,13 +463,28 @@ impl Reader {
     #[must_use]
     pub fn new(plan: Plan) -> Self {
         let col_index = plan.columns.iter().enumerate().map(|(i, c)| (c.clone(), i)).collect();
-        Reader { plan, next_source: 0, current: None, col_index, damage: Vec::new(), buf: Vec::new() }
+        Reader {
+            plan,
+            next_source: 0,
+            current: None,
+            col_index,
+            damage: Vec::new(),
+            buf: Vec::new(),
+            bytes_read: Arc::new(AtomicU64::new(0)),
+        }
     }
 
     /// The passthrough columns.
     #[must_use]
     pub fn columns(&self) -> &[String] {
         &self.plan.columns
+    }
+
+    /// A counter of the input bytes read so far (as stored: compressed bytes for a .gz; stdin not counted), which
+    /// another thread may watch while this reader runs.
+    #[must_use]
+    pub fn bytes_read(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.bytes_read)
     }
 
     /// Inputs that broke off part-way, in the order it happened.
@@ -475,8 +530,9 @@ impl Reader {
     fn open_source(&mut self, i: usize) -> Result<Option<Active>, IngestError> {
         let source = &mut self.plan.sources[i];
         let name = source.name.clone();
+        let count = Arc::clone(&self.bytes_read);
         let reopen = |s: &SourcePlan| match &s.path {
-            Some(p) => open_path(p, &s.name),
+            Some(p) => open_counted(p, &s.name, Some(&count)),
             None => {
                 Err(IngestError::Open { path: s.name.clone(), source: std::io::Error::other("stdin was already read") })
             }

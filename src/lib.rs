@@ -21,6 +21,7 @@
 pub mod analyze;
 pub mod emotion;
 pub mod eval;
+pub mod explain;
 pub mod flags;
 pub mod ingest;
 pub mod lang;

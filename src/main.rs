@@ -11,19 +11,25 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use hlas::analyze::{AnalyzeOptions, DEFAULT_MAX_TEXT_BYTES, stems_for};
+use hlas::analyze::{AnalyzeOptions, DEFAULT_MAX_TEXT_BYTES};
 use hlas::eval::{EvalOptions, evaluate_file};
 use hlas::flags::FlagRules;
 use hlas::ingest::{DEFAULT_BATCH_SIZE, IngestOptions, InputFormat, Reader, plan};
 use hlas::run::{RunOptions, run};
-use hlas::write::{ArrowSink, JsonlSink, Sink, output_schema};
-use hlas::{Body, Lang, LexiconSource, Record, Resources};
+use hlas::write::{JsonlSink, PartitionKey, PartitionedSink, Sink, TableFormat, TableSink, output_schema};
+use hlas::{Lang, LexiconSource, Resources};
 
 #[derive(Parser)]
 #[command(
     name = "hlas",
     version,
-    about = "Analyse customer feedback and transcripts in Czech, Polish, Slovak and English"
+    about = "Analyse customer feedback and transcripts in Czech, Polish, Slovak and English",
+    after_help = "Examples:
+  hlas analyze testdata/feedback.csv -o out.parquet
+  hlas explain \"Čekal jsem 40 minut a nikdo mi nepomohl.\"
+  hlas eval ../shared/eval/sentiment.tsv
+
+Run `hlas help <command>` for a command's options and examples."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -65,23 +71,38 @@ impl ResourceArgs {
 enum OutputFormat {
     /// Arrow IPC file.
     Arrow,
+    /// Parquet, zstd-compressed.
+    Parquet,
     /// JSON lines.
     Jsonl,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Analyse input files and write one row per record (Arrow IPC or JSONL).
+    /// Analyse input files and write one row per record (Arrow IPC, Parquet or JSONL).
+    #[command(after_help = "Examples:
+  hlas analyze testdata/feedback.csv testdata/chats.csv -o out.arrow
+  hlas analyze exports/*.csv.gz -o out.parquet --text-col message --id-col ticket
+  hlas analyze big.jsonl -o parts --partition-by lang        (parts/lang=cs/part-0.parquet, ...)
+  zcat feed.tsv.gz | hlas analyze - -o - | head              (stdin in, JSONL out)
+
+Exit codes: 0 done (rows with `error` set included); 1 an error stopped the run, nothing written;
+2 bad command line; 3 written, but an input broke off part-way (see stderr).")]
     Analyze {
         /// Input files (CSV, TSV, JSONL, JSON, text; optionally .gz); `-` reads stdin.
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
-        /// Output file: .arrow / .ipc / .feather (Arrow IPC) or .jsonl; `-` writes JSONL to stdout.
+        /// Output file: .arrow / .ipc / .feather (Arrow IPC), .parquet or .jsonl; `-` writes JSONL to stdout.
+        /// With --partition-by, a directory that does not exist yet.
         #[arg(short, long)]
         output: PathBuf,
-        /// Output format (default: from the output's extension).
+        /// Output format (default: from the output's extension; Parquet for a partitioned directory).
         #[arg(long)]
         format: Option<OutputFormat>,
+        /// Write a Hive-style directory, one sub-directory per value (`OUT/lang=cs/part-0.parquet`) that DuckDB,
+        /// polars and pyarrow.dataset read as one table: `lang`, `sentiment_label` or an input column.
+        #[arg(long, value_name = "COLUMN")]
+        partition_by: Option<String>,
         /// Input format (default: from each input's extension; stdin is sniffed).
         #[arg(long)]
         input_format: Option<InputFormat>,
@@ -113,10 +134,17 @@ enum Command {
         /// No progress on stderr.
         #[arg(long)]
         no_progress: bool,
+        /// Print nothing on stderr but errors and warnings (no progress, no summary).
+        #[arg(short, long)]
+        quiet: bool,
         #[command(flatten)]
         resources: ResourceArgs,
     },
     /// Measure hlas against a labelled TSV (the shapes of ../shared/eval) and print the figures.
+    #[command(after_help = "Examples:
+  hlas eval ../shared/eval/lid.tsv ../shared/eval/sentiment.tsv
+  hlas eval --json ../shared/eval/themes.tsv > figures.json
+  hlas eval --themes my_themes.tsv ../shared/eval/themes.tsv")]
     Eval {
         /// Labelled files: lid.tsv, sentiment.tsv, emotion.tsv, lemmas.tsv, themes.tsv.
         #[arg(required = true)]
@@ -139,10 +167,25 @@ enum Command {
         #[command(flatten)]
         resources: ResourceArgs,
     },
-    /// Show how one text is analysed: tokens, stems, hits and their contributions, scores.
+    /// Show how one text is read: language and its evidence, tokens and stems, every lexicon and theme hit with
+    /// the rules that changed it and its contribution, flags, scores.
+    #[command(after_help = "Examples:
+  hlas explain \"Čekal jsem 40 minut a nikdo mi nepomohl.\"
+  hlas explain --file complaint.txt --json
+  hlas explain --id fb-cs-wait out.parquet")]
     Explain {
-        /// The text.
-        text: String,
+        /// The text; or, with --id, the output file (.arrow, .parquet, .jsonl) to take the row from.
+        #[arg(required_unless_present = "file")]
+        text: Option<String>,
+        /// Read the text from a file (`-`: stdin).
+        #[arg(long, value_name = "FILE", conflicts_with = "id")]
+        file: Option<PathBuf>,
+        /// Explain the row with this id of the output file given instead of a text.
+        #[arg(long, value_name = "ID")]
+        id: Option<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
         /// Force the language.
         #[arg(long)]
         lang: Option<Lang>,
@@ -150,6 +193,8 @@ enum Command {
         resources: ResourceArgs,
     },
     /// Stem words read one a line from stdin, writing one stem a line.
+    #[command(after_help = "Example:
+  printf 'reklamace\\nreklamaci\\n' | hlas stem --lang cs")]
     Stem {
         /// The language.
         #[arg(long)]
@@ -168,7 +213,16 @@ fn main() -> ExitCode {
             if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("hlas: error: {e:#}");
+            // Errors that name their cause in their own message would print it twice with `{:#}`: add a cause only
+            // when the message does not already say it.
+            let mut message = e.to_string();
+            for cause in e.chain().skip(1) {
+                let cause = cause.to_string();
+                if !message.contains(&cause) {
+                    message = format!("{message}: {cause}");
+                }
+            }
+            eprintln!("hlas: error: {message}");
             ExitCode::from(1)
         }
     }
@@ -180,6 +234,7 @@ fn dispatch(command: Command) -> Result<ExitCode> {
             inputs,
             output,
             format,
+            partition_by,
             input_format,
             text_col,
             id_col,
@@ -190,37 +245,53 @@ fn dispatch(command: Command) -> Result<ExitCode> {
             mixed,
             progress,
             no_progress,
+            quiet,
             resources,
         } => {
             let res = resources.load()?;
             let ingest = IngestOptions { text_col, id_col, format: input_format, batch_size };
             let plan = plan(&inputs, &ingest)?;
-            let format = match format {
-                Some(f) => f,
-                None => output_format_of(&output)?,
+            let format = match (format, &partition_by) {
+                (Some(f), _) => f,
+                (None, Some(_)) => OutputFormat::Parquet,
+                (None, None) => output_format_of(&output)?,
             };
             let theme_ids: Vec<String> = res.themes.themes.iter().map(|t| t.id.clone()).collect();
-            let sink: Box<dyn Sink> = match format {
-                OutputFormat::Arrow => {
-                    let schema = output_schema(&plan.columns, &res.hash);
-                    Box::new(ArrowSink::create(&output, schema, theme_ids)?)
+            let schema = output_schema(&plan.columns, &res.hash);
+            let table = match format {
+                OutputFormat::Arrow => Some(TableFormat::Arrow),
+                OutputFormat::Parquet => Some(TableFormat::Parquet),
+                OutputFormat::Jsonl => None,
+            };
+            let sink: Box<dyn Sink> = match (table, partition_by) {
+                (Some(t), Some(key)) => {
+                    Box::new(PartitionedSink::create(&output, schema, theme_ids, t, PartitionKey::parse(&key))?)
                 }
-                OutputFormat::Jsonl => Box::new(JsonlSink::create(&output, &plan.columns, theme_ids)?),
+                (Some(t), None) => Box::new(TableSink::create(&output, schema, theme_ids, t)?),
+                (None, Some(_)) => bail!("--partition-by writes Arrow or Parquet files; use --format parquet or arrow"),
+                (None, None) => Box::new(JsonlSink::create(&output, &plan.columns, theme_ids)?),
             };
             let opts = AnalyzeOptions::default()
                 .with_lang(lang)
                 .with_max_text_bytes(max_text_bytes)
                 .with_mixed(mixed)
                 .with_flags(resources.flag_rules()?);
-            let progress = if progress {
-                Some(true)
-            } else if no_progress {
+            let progress = if no_progress || quiet {
                 Some(false)
+            } else if progress {
+                Some(true)
             } else {
                 None
             };
-            let summary = run(Reader::new(plan), &res, &opts, &RunOptions { threads, progress }, sink)?;
-            eprint!("{}", summary.render());
+            let input_bytes = plan.input_bytes();
+            let summary = run(Reader::new(plan), &res, &opts, &RunOptions { threads, progress, input_bytes }, sink)?;
+            if !quiet {
+                eprint!("{}", summary.render());
+            } else {
+                for d in &summary.damage {
+                    eprintln!("hlas: input damaged: {d}");
+                }
+            }
             if !summary.reconciles() {
                 bail!("internal error: record counts do not reconcile");
             }
@@ -247,9 +318,45 @@ fn dispatch(command: Command) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Explain { text, lang, resources } => {
+        Command::Explain { text, file, id, json, lang, resources } => {
             let res = resources.load()?;
-            explain(&text, lang, &res)?;
+            let mut warning = None;
+            let text = match (text, file, &id) {
+                (_, Some(file), _) if file == Path::new("-") => {
+                    let mut s = String::new();
+                    std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).context("reading stdin")?;
+                    s
+                }
+                (_, Some(file), _) => std::fs::read_to_string(&file)
+                    .with_context(|| format!("reading {}", file.display()))?
+                    .trim_end()
+                    .to_string(),
+                (Some(output), None, Some(id)) => {
+                    let (text, hash) = hlas::explain::find_text(Path::new(&output), id)?;
+                    if hash.as_ref().is_some_and(|h| *h != res.hash) {
+                        warning = Some(format!(
+                            "{output} was written with other lexicons (hash {}; now {}): the row may differ",
+                            hash.unwrap_or_default(),
+                            res.hash
+                        ));
+                    }
+                    text
+                }
+                (Some(text), None, None) => text,
+                (None, None, _) => bail!("give a text, --file FILE, or --id ID with an output file"),
+            };
+            let mut explanation = hlas::explain::explain(&text, lang, &res);
+            explanation.id = id;
+            if let Some(w) = warning {
+                eprintln!("hlas: warning: {w}");
+            }
+            let mut out = std::io::stdout().lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &explanation)?;
+                writeln!(out)?;
+            } else {
+                write!(out, "{}", explanation.render())?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Stem { lang, resources } => {
@@ -274,74 +381,11 @@ fn output_format_of(path: &Path) -> Result<OutputFormat> {
     let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
     match ext.as_str() {
         "arrow" | "ipc" | "feather" => Ok(OutputFormat::Arrow),
+        "parquet" | "pq" => Ok(OutputFormat::Parquet),
         "jsonl" | "ndjson" => Ok(OutputFormat::Jsonl),
-        _ => bail!("{}: cannot tell the output format from the extension; use --format arrow|jsonl", path.display()),
+        _ => bail!(
+            "{}: cannot tell the output format from the extension; name it .arrow, .parquet or .jsonl, or use --format",
+            path.display()
+        ),
     }
-}
-
-fn explain(text: &str, lang: Option<Lang>, res: &Resources) -> Result<()> {
-    let rec = Record { id: "explain".into(), body: Body::Text(text.to_string()), meta: vec![], error: None };
-    let a = hlas::analyze(&rec, res, &AnalyzeOptions::default().with_lang(lang));
-    let mut out = std::io::stdout().lock();
-    if let Some(e) = &a.error {
-        writeln!(out, "error: {e}")?;
-        return Ok(());
-    }
-    writeln!(out, "language: {} (confidence {:.2})", a.lang, a.lang_confidence)?;
-    let doc = hlas::tokenize::tokenize(&a.text, &res.emoticons);
-    let (_, lang_ev) = res.detect_language_with_evidence(&doc);
-    let points: Vec<String> = Lang::KNOWN.iter().zip(lang_ev.scores).map(|(l, p)| format!("{l} {p:.2}")).collect();
-    let whatlang = lang_ev.whatlang.map_or("not consulted".to_string(), |(l, p)| format!("{l} +{p:.2}"));
-    writeln!(out, "language evidence: {} (whatlang: {whatlang})", points.join(", "))?;
-    let stems = stems_for(&doc, res.lang(a.lang));
-    let toks: Vec<String> = doc
-        .tokens
-        .iter()
-        .zip(&stems)
-        .filter(|(t, _)| t.kind != hlas::tokenize::TokenKind::Newline)
-        .map(|(t, s)| if s.is_empty() { doc.surface(t).to_string() } else { format!("{}→{s}", doc.surface(t)) })
-        .collect();
-    writeln!(out, "tokens: {}", toks.join(" "))?;
-    writeln!(out, "evidence:")?;
-    for e in &a.evidence {
-        let span = hlas::tokenize::char_span(&a.text, e.start, e.end);
-        writeln!(
-            out,
-            "  {:<9} {:<28} {:>7.3}  [{}..{}] \"{span}\"",
-            e.kind.as_str(),
-            e.label,
-            e.weight,
-            e.start,
-            e.end
-        )?;
-    }
-    writeln!(out, "sentiment: {:.3} ({})", a.sentiment, a.sentiment_label.as_str())?;
-    let emotions: Vec<String> = hlas::emotion::EMOTIONS
-        .iter()
-        .zip(a.emotions)
-        .filter(|(_, v)| *v > 0.0)
-        .map(|(e, v)| format!("{e} {v:.2}"))
-        .collect();
-    writeln!(out, "emotions: {}", if emotions.is_empty() { "none".to_string() } else { emotions.join(", ") })?;
-    let themes: Vec<String> = a
-        .theme_sentiment
-        .iter()
-        .map(|t| format!("{} ({} {:.2})", res.themes.themes[t.theme].id, t.label.as_str(), t.sentiment))
-        .collect();
-    writeln!(out, "themes: {}", if themes.is_empty() { "none".to_string() } else { themes.join(", ") })?;
-    writeln!(out, "flagged: {} (priority {}; {})", a.flagged, a.priority, a.flag_reasons.join(", "))?;
-    if let Some(t) = &a.transcript {
-        writeln!(
-            out,
-            "transcript: {} turns, customer start {:.2} → end {:.2}, {} repeated requests",
-            t.turns.len(),
-            t.customer_sentiment_start,
-            t.customer_sentiment_end,
-            t.repeated_requests
-        )?;
-        for c in &t.agent_cues {
-            writeln!(out, "  agent cue {:<9} turn {} [{}..{}] \"{}\"", c.cue, c.turn, c.start, c.end, c.text)?;
-        }
-    }
-    Ok(())
 }

@@ -17,7 +17,7 @@ use crate::write::{Sink, WriteError};
 
 /// Batches read ahead of the analysis.
 const QUEUED_BATCHES: usize = 2;
-/// How often progress is printed.
+/// How often progress is printed when stderr is not a terminal but progress was asked for (`--progress`).
 const PROGRESS_EVERY: Duration = Duration::from_secs(2);
 
 /// Options of a run.
@@ -27,6 +27,70 @@ pub struct RunOptions {
     pub threads: usize,
     /// Print progress to stderr: `Some(true)` always, `Some(false)` never, `None` when stderr is a terminal.
     pub progress: Option<bool>,
+    /// The inputs' size in bytes, when known: the progress bar's length, for its ETA.
+    pub input_bytes: Option<u64>,
+}
+
+/// Progress on stderr: on a terminal, a bar over the input bytes with records, MB/s and the time left; otherwise
+/// (only when asked for) a plain line every few seconds, which logs keep readable.
+enum Progress {
+    Off,
+    Bar(indicatif::ProgressBar),
+    Lines(Instant),
+}
+
+impl Progress {
+    fn new(wanted: Option<bool>, input_bytes: Option<u64>) -> Progress {
+        let terminal = std::io::stderr().is_terminal();
+        match (wanted.unwrap_or(terminal), terminal) {
+            (false, _) => Progress::Off,
+            (true, false) => Progress::Lines(Instant::now()),
+            (true, true) => {
+                let (bar, template) = match input_bytes {
+                    Some(total) => (
+                        indicatif::ProgressBar::new(total),
+                        "{elapsed_precise} [{wide_bar}] {percent}% {msg} {binary_bytes_per_sec} ETA {eta}",
+                    ),
+                    None => (
+                        indicatif::ProgressBar::new_spinner(),
+                        "{elapsed_precise} {spinner} {msg} {binary_bytes_per_sec}",
+                    ),
+                };
+                if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+                    bar.set_style(style.progress_chars("=> "));
+                }
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
+                Progress::Bar(bar)
+            }
+        }
+    }
+
+    fn update(&mut self, records: u64, bytes: u64, started: Instant) {
+        match self {
+            Progress::Off => {}
+            Progress::Bar(bar) => {
+                bar.set_position(bytes);
+                bar.set_message(format!("{records} records"));
+            }
+            Progress::Lines(last) => {
+                if last.elapsed() >= PROGRESS_EVERY {
+                    *last = Instant::now();
+                    let secs = started.elapsed().as_secs_f64().max(1e-9);
+                    eprintln!(
+                        "hlas: {records} records, {:.0}/s, {:.1} MB/s",
+                        records as f64 / secs,
+                        bytes as f64 / 1e6 / secs
+                    );
+                }
+            }
+        }
+    }
+
+    fn finish(self) {
+        if let Progress::Bar(bar) = self {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// The counts of a run. They reconcile: `read == written == ok + errors`.
@@ -120,7 +184,8 @@ pub fn run(
         .num_threads(run_opts.threads)
         .build()
         .map_err(|e| RunError::Pool { threads: run_opts.threads, message: e.to_string() })?;
-    let progress = run_opts.progress.unwrap_or_else(|| std::io::stderr().is_terminal());
+    let mut progress = Progress::new(run_opts.progress, run_opts.input_bytes);
+    let bytes_read = reader.bytes_read();
     let mut summary = Summary::default();
     let (tx, rx) = sync_channel(QUEUED_BATCHES);
     let reader = std::thread::scope(|scope| -> Result<Reader, RunError> {
@@ -133,7 +198,6 @@ pub fn run(
             }
             reader
         });
-        let mut last_report = Instant::now();
         let mut outcome = Ok(());
         for batch in rx.iter() {
             summary.read += batch.len() as u64;
@@ -153,11 +217,7 @@ pub fn run(
                 break;
             }
             summary.written += analyses.len() as u64;
-            if progress && last_report.elapsed() >= PROGRESS_EVERY {
-                last_report = Instant::now();
-                let rate = summary.read as f64 / started.elapsed().as_secs_f64().max(1e-9);
-                eprintln!("hlas: {} records, {:.0}/s", summary.read, rate);
-            }
+            progress.update(summary.read, bytes_read.load(std::sync::atomic::Ordering::Relaxed), started);
         }
         // Dropping the receiver stops the producer if writing failed.
         drop(rx);
@@ -166,6 +226,7 @@ pub fn run(
         outcome?;
         Ok(reader)
     })?;
+    progress.finish();
     summary.damage = reader.damage().iter().map(ToString::to_string).collect();
     sink.finish()?;
     summary.elapsed = started.elapsed();

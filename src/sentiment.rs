@@ -97,10 +97,56 @@ pub struct SentimentHit<'r> {
     pub prefix_factor: f32,
     /// Read as irony ("no super" in a complaint): the score's sign was flipped.
     pub ironic: bool,
+    /// The rules that changed the score, as [`rule`] bits: what `hlas explain` shows.
+    pub rules: u16,
     /// The entry's emotion strengths.
     pub emotions: Emotions,
     /// Index of the sentence it is in.
     pub sentence: usize,
+}
+
+/// The rules that can change a hit's score, as bits of [`SentimentHit::rules`]. A bit set costs nothing on the
+/// hot path and lets `hlas explain` say why a word counted as it did.
+pub mod rule {
+    /// Negated by a particle before it ("not good", "nie jest dobrze") or a fused prefix ("nefunguje").
+    pub const NEGATED: u16 = 1;
+    /// Negated by a negated opinion verb that opens its clause ("I don't think it is good").
+    pub const RAISED_NEGATION: u16 = 1 << 1;
+    /// Strengthened by an intensifier before it or fused to it ("very", "strašně", "superrychlý").
+    pub const INTENSIFIED: u16 = 1 << 2;
+    /// Weakened by a diminisher before it ("a bit", "trochu").
+    pub const DIMINISHED: u16 = 1 << 3;
+    /// Written in capitals in a text that is not all capitals.
+    pub const CAPS: u16 = 1 << 4;
+    /// Written with a stretched letter ("suuuper").
+    pub const ELONGATED: u16 = 1 << 5;
+    /// Praise in a question, which asks rather than asserts.
+    pub const QUESTION: u16 = 1 << 6;
+    /// Read as irony after a marker ("no super" in a complaint).
+    pub const IRONY: u16 = 1 << 7;
+    /// After a contrast word ("but", "ale"), which weighs more.
+    pub const AFTER_CONTRAST: u16 = 1 << 8;
+    /// Before a contrast word, or in a concessive clause ("although"), which weighs less.
+    pub const BEFORE_CONTRAST: u16 = 1 << 9;
+
+    const NAMES: [(u16, &str); 10] = [
+        (NEGATED, "negated"),
+        (RAISED_NEGATION, "negated by an opinion verb"),
+        (INTENSIFIED, "intensified"),
+        (DIMINISHED, "diminished"),
+        (CAPS, "capitals"),
+        (ELONGATED, "stretched letters"),
+        (QUESTION, "in a question"),
+        (IRONY, "irony"),
+        (AFTER_CONTRAST, "after a contrast"),
+        (BEFORE_CONTRAST, "before a contrast / concessive"),
+    ];
+
+    /// The names of the rules set in `bits`, in a fixed order.
+    #[must_use]
+    pub fn names(bits: u16) -> Vec<&'static str> {
+        NAMES.iter().filter(|(b, _)| bits & b != 0).map(|(_, n)| *n).collect()
+    }
 }
 
 /// A sentence's span and raw score (the sum of its hits plus emphasis).
@@ -257,7 +303,10 @@ pub fn score<'r>(doc: &Doc, stems: &[String], lang: Lang, res: &'r Resources) ->
             t.kind == TokenKind::Punct && doc.surface(t) == "?"
         });
         if asks {
-            hits.iter_mut().filter(|h| h.sentence == si && h.score > 0.0).for_each(|h| h.score *= QUESTION);
+            hits.iter_mut().filter(|h| h.sentence == si && h.score > 0.0).for_each(|h| {
+                h.score *= QUESTION;
+                h.rules |= rule::QUESTION;
+            });
         }
     }
     apply_irony(doc, lex, &mut hits);
@@ -352,6 +401,8 @@ fn find_hits<'r>(
             negated: prefix_negated,
             prefix_factor,
             ironic: false,
+            rules: if prefix_negated { rule::NEGATED } else { 0 }
+                | if prefix_factor > 1.0 { rule::INTENSIFIED } else { 0 },
             emotions: entry.emotions,
             sentence: sentence_of[i],
         });
@@ -409,15 +460,23 @@ fn apply_rules(doc: &Doc, lex: &LangLexicon, hit: &mut SentimentHit, all_caps_te
         prev_folded = Some(folded.to_string());
     }
     let mut v = hit.base * factor;
+    if factor > hit.prefix_factor {
+        hit.rules |= rule::INTENSIFIED;
+    } else if factor < hit.prefix_factor {
+        hit.rules |= rule::DIMINISHED;
+    }
     if negated {
         v *= if hit.base > 0.0 { NEGATED_POSITIVE } else { NEGATED_NEGATIVE };
+        hit.rules |= rule::NEGATED;
     }
     let first = &doc.tokens[hit.tok_start];
     if first.caps && !all_caps_text {
         v *= CAPS_BOOST;
+        hit.rules |= rule::CAPS;
     }
     if first.elongated {
         v *= ELONGATION_BOOST;
+        hit.rules |= rule::ELONGATED;
     }
     hit.negated = negated;
     hit.score = v;
@@ -455,6 +514,7 @@ fn apply_raised_negation(doc: &Doc, lex: &LangLexicon, hits: &mut [SentimentHit]
         let after_raiser = raisers.iter().any(|&(end, s)| end < hit.tok_start && s == hit.sentence);
         if after_raiser {
             hit.negated = true;
+            hit.rules |= rule::RAISED_NEGATION;
             hit.score *= if hit.base > 0.0 { NEGATED_POSITIVE } else { NEGATED_NEGATIVE };
         }
     }
@@ -483,6 +543,7 @@ fn apply_irony(doc: &Doc, lex: &LangLexicon, hits: &mut [SentimentHit]) {
         if marked {
             hit.score *= IRONY;
             hit.ironic = true;
+            hit.rules |= rule::IRONY;
         }
     }
 }
@@ -524,8 +585,10 @@ fn apply_contrast(
         for hit in hits.iter_mut() {
             if lighter.iter().any(|r| r.contains(&hit.tok_start)) {
                 hit.score *= BEFORE_CONTRAST;
+                hit.rules |= rule::BEFORE_CONTRAST;
             } else if heavier.iter().any(|r| r.contains(&hit.tok_start)) {
                 hit.score *= AFTER_CONTRAST;
+                hit.rules |= rule::AFTER_CONTRAST;
             }
         }
         c += len;

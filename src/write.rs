@@ -1,5 +1,6 @@
-//! Output: the Arrow schema of the output contract ([`output_schema`]) and the writers — Arrow IPC file
-//! ([`ArrowSink`]) and JSON lines ([`JsonlSink`]) — behind the [`Sink`] trait. Files are written to a temporary
+//! Output: the Arrow schema of the output contract ([`output_schema`]) and the writers — an Arrow IPC or Parquet
+//! file ([`TableSink`]), a Hive-partitioned directory of them ([`PartitionedSink`]) and JSON lines
+//! ([`JsonlSink`]) — behind the [`Sink`] trait. Files are written to a temporary
 //! name beside the destination and renamed when complete, so an interrupted run never leaves a file that looks
 //! whole.
 
@@ -36,6 +37,22 @@ pub enum WriteError {
         path: PathBuf,
         /// Why.
         source: std::io::Error,
+    },
+    /// The Parquet writer failed.
+    #[error("{path}: {message}")]
+    Parquet {
+        /// The output file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// A partitioned output cannot be made as asked.
+    #[error("{path}: {message}")]
+    Partition {
+        /// The output directory.
+        path: PathBuf,
+        /// Why.
+        message: String,
     },
     /// Arrow refused a batch (a bug: the schema and the arrays disagree).
     #[error("{path}: {source}")]
@@ -394,7 +411,14 @@ impl AtomicFile {
     pub fn create(dest: &Path) -> Result<(Self, BufWriter<File>), WriteError> {
         let name = dest.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
         let tmp = dest.with_file_name(format!(".{name}.partial-{}", std::process::id()));
-        let file = File::create(&tmp).map_err(|source| WriteError::Io { path: dest.to_path_buf(), source })?;
+        let file = File::create(&tmp).map_err(|source| {
+            let source = if source.kind() == std::io::ErrorKind::NotFound {
+                std::io::Error::new(source.kind(), "cannot create the file: its directory does not exist")
+            } else {
+                source
+            };
+            WriteError::Io { path: dest.to_path_buf(), source }
+        })?;
         Ok((AtomicFile { tmp, dest: dest.to_path_buf(), committed: false }, BufWriter::with_capacity(1 << 20, file)))
     }
 
@@ -417,42 +441,349 @@ impl Drop for AtomicFile {
     }
 }
 
-/// Writes an Arrow IPC file.
-pub struct ArrowSink {
-    writer: FileWriter<BufWriter<File>>,
+/// The table formats: Arrow IPC file and Parquet (zstd), both with the schema of [`output_schema`] and its metadata.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableFormat {
+    /// Arrow IPC file (`.arrow`, `.ipc`, `.feather`).
+    Arrow,
+    /// Parquet, zstd-compressed (`.parquet`).
+    Parquet,
+}
+
+impl TableFormat {
+    /// The file extension, without the dot.
+    #[must_use]
+    pub fn extension(self) -> &'static str {
+        match self {
+            TableFormat::Arrow => "arrow",
+            TableFormat::Parquet => "parquet",
+        }
+    }
+}
+
+/// Rows per Parquet row group. The Parquet writer holds a row group in memory (encoded) until it is full, so this
+/// bounds the writer's memory; 64 Ki rows of short feedback is a few MB, and big enough for good compression and
+/// for readers to skip groups by their statistics.
+pub const PARQUET_ROW_GROUP_ROWS: usize = 64 * 1024;
+
+enum TableWriter {
+    Arrow(FileWriter<BufWriter<File>>),
+    Parquet(parquet::arrow::ArrowWriter<BufWriter<File>>),
+}
+
+/// One Arrow IPC or Parquet file, written batch by batch under a temporary name and renamed into place by
+/// [`TableFile::finish`].
+pub struct TableFile {
+    writer: TableWriter,
     file: AtomicFile,
+}
+
+impl TableFile {
+    /// Starts a file at `dest`.
+    ///
+    /// # Errors
+    /// The file cannot be created.
+    pub fn create(dest: &Path, schema: &SchemaRef, format: TableFormat) -> Result<Self, WriteError> {
+        let (file, out) = AtomicFile::create(dest)?;
+        let writer = match format {
+            TableFormat::Arrow => TableWriter::Arrow(
+                FileWriter::try_new(out, schema).map_err(|source| WriteError::Arrow { path: dest.into(), source })?,
+            ),
+            TableFormat::Parquet => {
+                use parquet::basic::{Compression, ZstdLevel};
+                use parquet::file::metadata::KeyValue;
+                use parquet::file::properties::WriterProperties;
+                // The Arrow schema (with its metadata) travels in the file as `ARROW:schema`, which pyarrow and
+                // polars read back; the hlas.* keys are also plain key-value metadata for readers that only see
+                // Parquet's own (DuckDB's parquet_kv_metadata).
+                let kv: Vec<KeyValue> =
+                    schema.metadata().iter().map(|(k, v)| KeyValue::new(k.clone(), v.clone())).collect();
+                let props = WriterProperties::builder()
+                    .set_compression(Compression::ZSTD(ZstdLevel::try_new(3).unwrap_or_default()))
+                    .set_max_row_group_row_count(Some(PARQUET_ROW_GROUP_ROWS))
+                    .set_key_value_metadata(Some(kv))
+                    .set_created_by(format!("hlas {}", env!("CARGO_PKG_VERSION")))
+                    .build();
+                let w = parquet::arrow::ArrowWriter::try_new(out, schema.clone(), Some(props))
+                    .map_err(|e| parquet_error(dest, e))?;
+                TableWriter::Parquet(w)
+            }
+        };
+        Ok(TableFile { writer, file })
+    }
+
+    /// The destination path.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.file.dest
+    }
+
+    /// Appends a batch.
+    ///
+    /// # Errors
+    /// Writing failed.
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<(), WriteError> {
+        match &mut self.writer {
+            TableWriter::Arrow(w) => {
+                w.write(batch).map_err(|source| WriteError::Arrow { path: self.file.dest.clone(), source })
+            }
+            TableWriter::Parquet(w) => w.write(batch).map_err(|e| parquet_error(&self.file.dest, e)),
+        }
+    }
+
+    /// Writes the footer, syncs the file and renames it into place.
+    ///
+    /// # Errors
+    /// Flushing, syncing or renaming failed.
+    pub fn finish(self) -> Result<(), WriteError> {
+        let path = self.file.dest.clone();
+        let out = match self.writer {
+            TableWriter::Arrow(mut w) => {
+                w.finish().map_err(|source| WriteError::Arrow { path: path.clone(), source })?;
+                w.into_inner().map_err(|source| WriteError::Arrow { path: path.clone(), source })?
+            }
+            TableWriter::Parquet(w) => w.into_inner().map_err(|e| parquet_error(&path, e))?,
+        };
+        let file = out.into_inner().map_err(|e| WriteError::Io { path: path.clone(), source: e.into_error() })?;
+        file.sync_all().map_err(|source| WriteError::Io { path, source })?;
+        self.file.commit()
+    }
+}
+
+fn parquet_error(path: &Path, e: parquet::errors::ParquetError) -> WriteError {
+    WriteError::Parquet { path: path.to_path_buf(), message: e.to_string() }
+}
+
+/// Writes one Arrow IPC or Parquet file.
+pub struct TableSink {
+    out: TableFile,
     schema: SchemaRef,
     theme_ids: Vec<String>,
 }
 
-impl ArrowSink {
-    /// Starts an Arrow IPC file at `dest`.
+impl TableSink {
+    /// Starts a file at `dest`.
     ///
     /// # Errors
     /// The file cannot be created.
-    pub fn create(dest: &Path, schema: SchemaRef, theme_ids: Vec<String>) -> Result<Self, WriteError> {
-        let (file, out) = AtomicFile::create(dest)?;
-        let writer =
-            FileWriter::try_new(out, &schema).map_err(|source| WriteError::Arrow { path: dest.into(), source })?;
-        Ok(ArrowSink { writer, file, schema, theme_ids })
+    pub fn create(
+        dest: &Path,
+        schema: SchemaRef,
+        theme_ids: Vec<String>,
+        format: TableFormat,
+    ) -> Result<Self, WriteError> {
+        let out = TableFile::create(dest, &schema, format)?;
+        Ok(TableSink { out, schema, theme_ids })
     }
 }
 
-impl Sink for ArrowSink {
+impl Sink for TableSink {
     fn write(&mut self, records: &[Record], analyses: &[Analysis]) -> Result<(), WriteError> {
-        let path = || self.file.dest.clone();
         let batch = build_batch(&self.schema, records, analyses, &self.theme_ids)
-            .map_err(|source| WriteError::Arrow { path: path(), source })?;
-        self.writer.write(&batch).map_err(|source| WriteError::Arrow { path: path(), source })
+            .map_err(|source| WriteError::Arrow { path: self.out.path().to_path_buf(), source })?;
+        self.out.write(&batch)
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), WriteError> {
+        self.out.finish()
+    }
+}
+
+/// What a partitioned run splits its output by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PartitionKey {
+    /// The detected language (`lang=cs/`).
+    Lang,
+    /// The sentiment label (`sentiment_label=negative/`).
+    SentimentLabel,
+    /// An input column, by its output name (`channel=email/`).
+    Column(String),
+}
+
+impl PartitionKey {
+    /// Parses `--partition-by`: `lang`, `sentiment_label`, or the name of an input column.
+    #[must_use]
+    pub fn parse(name: &str) -> PartitionKey {
+        match name {
+            "lang" => PartitionKey::Lang,
+            "sentiment_label" => PartitionKey::SentimentLabel,
+            other => PartitionKey::Column(other.to_string()),
+        }
+    }
+
+    /// The column name, as written in the directory names.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        match self {
+            PartitionKey::Lang => "lang",
+            PartitionKey::SentimentLabel => "sentiment_label",
+            PartitionKey::Column(c) => c,
+        }
+    }
+}
+
+/// The most partitions one run may create: each holds an open file, and a key with thousands of values (an id, a
+/// free-text column) is a mistake better reported than turned into thousands of tiny files.
+pub const MAX_PARTITIONS: usize = 256;
+
+/// The directory name Hive-style readers (pyarrow.dataset, polars, DuckDB, Spark) use for a missing value.
+const HIVE_NULL: &str = "__HIVE_DEFAULT_PARTITION__";
+
+/// A partition value made safe for a directory name: bytes outside `[A-Za-z0-9_.-]` and a leading dot are
+/// percent-encoded, which is how Hive-style readers decode them.
+fn hive_escape(value: &str) -> String {
+    if value.is_empty() {
+        return HIVE_NULL.to_string();
+    }
+    let mut out = String::with_capacity(value.len());
+    for (i, b) in value.bytes().enumerate() {
+        if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || (b == b'.' && i > 0) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Writes a Hive-partitioned directory: `DIR/<key>=<value>/part-0.<ext>`, one Arrow IPC or Parquet file per value,
+/// each with the schema less the key column (readers take the key from the directory name, as Hive and Spark
+/// lay it out). The directory is built under a temporary name and renamed into place when the run completes.
+pub struct PartitionedSink {
+    dir: PathBuf,
+    tmp: PathBuf,
+    key: PartitionKey,
+    key_index: usize,
+    format: TableFormat,
+    schema: SchemaRef,
+    file_schema: SchemaRef,
+    theme_ids: Vec<String>,
+    files: std::collections::BTreeMap<String, TableFile>,
+    committed: bool,
+}
+
+impl PartitionedSink {
+    /// Starts a partitioned output at `dir`, which must not exist yet.
+    ///
+    /// # Errors
+    /// `dir` exists, the key is not a column of the output, or the temporary directory cannot be created.
+    pub fn create(
+        dir: &Path,
+        schema: SchemaRef,
+        theme_ids: Vec<String>,
+        format: TableFormat,
+        key: PartitionKey,
+    ) -> Result<Self, WriteError> {
+        let io = |source| WriteError::Io { path: dir.to_path_buf(), source };
+        if dir.exists() {
+            return Err(WriteError::Partition {
+                path: dir.to_path_buf(),
+                message: "the output directory already exists; remove it or name a new one".into(),
+            });
+        }
+        let key_index = schema.index_of(key.name()).map_err(|_| WriteError::Partition {
+            path: dir.to_path_buf(),
+            message: format!(
+                "cannot partition by `{}`: not a column (use lang, sentiment_label or an input column)",
+                key.name()
+            ),
+        })?;
+        match schema.field(key_index).data_type() {
+            DataType::Utf8 | DataType::Dictionary(_, _) => {}
+            _ => {
+                return Err(WriteError::Partition {
+                    path: dir.to_path_buf(),
+                    message: format!("cannot partition by `{}`: only text columns make partitions", key.name()),
+                });
+            }
+        }
+        let name = dir.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+        let tmp = dir.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+        std::fs::create_dir_all(&tmp).map_err(io)?;
+        let fields: Vec<_> =
+            schema.fields().iter().enumerate().filter(|(i, _)| *i != key_index).map(|(_, f)| f.clone()).collect();
+        let file_schema = Schema::new_with_metadata(fields, schema.metadata().clone());
+        Ok(PartitionedSink {
+            dir: dir.to_path_buf(),
+            tmp,
+            key,
+            key_index,
+            format,
+            schema,
+            file_schema: Arc::new(file_schema),
+            theme_ids,
+            files: std::collections::BTreeMap::new(),
+            committed: false,
+        })
+    }
+
+    /// The key's value of every row, as a string (`""` for a null).
+    fn row_values(&self, batch: &RecordBatch) -> Vec<String> {
+        let col = batch.column(self.key_index);
+        let strings = arrow::compute::cast(col, &DataType::Utf8).ok();
+        let strings = strings.as_ref().and_then(|a| a.as_any().downcast_ref::<StringArray>());
+        (0..batch.num_rows())
+            .map(|i| match strings {
+                Some(s) if arrow::array::Array::is_valid(s, i) => s.value(i).to_string(),
+                _ => String::new(),
+            })
+            .collect()
+    }
+}
+
+impl Sink for PartitionedSink {
+    fn write(&mut self, records: &[Record], analyses: &[Analysis]) -> Result<(), WriteError> {
+        let batch = build_batch(&self.schema, records, analyses, &self.theme_ids)
+            .map_err(|source| WriteError::Arrow { path: self.dir.clone(), source })?;
+        let values = self.row_values(&batch);
+        let mut distinct: Vec<&String> = values.iter().collect();
+        distinct.sort();
+        distinct.dedup();
+        let mut columns = batch.columns().to_vec();
+        columns.remove(self.key_index);
+        let rest = RecordBatch::try_new(self.file_schema.clone(), columns)
+            .map_err(|source| WriteError::Arrow { path: self.dir.clone(), source })?;
+        for value in distinct {
+            let mask: BooleanArray = values.iter().map(|v| Some(v == value)).collect();
+            let part = arrow::compute::filter_record_batch(&rest, &mask)
+                .map_err(|source| WriteError::Arrow { path: self.dir.clone(), source })?;
+            if !self.files.contains_key(value) {
+                if self.files.len() == MAX_PARTITIONS {
+                    return Err(WriteError::Partition {
+                        path: self.dir.clone(),
+                        message: format!(
+                            "`{}` has more than {MAX_PARTITIONS} values; partition by a column with fewer",
+                            self.key.name()
+                        ),
+                    });
+                }
+                let sub = self.tmp.join(format!("{}={}", hive_escape(self.key.name()), hive_escape(value)));
+                std::fs::create_dir_all(&sub).map_err(|source| WriteError::Io { path: sub.clone(), source })?;
+                let file = sub.join(format!("part-0.{}", self.format.extension()));
+                self.files.insert(value.clone(), TableFile::create(&file, &self.file_schema, self.format)?);
+            }
+            if let Some(f) = self.files.get_mut(value) {
+                f.write(&part)?;
+            }
+        }
+        Ok(())
     }
 
     fn finish(mut self: Box<Self>) -> Result<(), WriteError> {
-        let path = self.file.dest.clone();
-        self.writer.finish().map_err(|source| WriteError::Arrow { path: path.clone(), source })?;
-        let out = self.writer.into_inner().map_err(|source| WriteError::Arrow { path: path.clone(), source })?;
-        let file = out.into_inner().map_err(|e| WriteError::Io { path: path.clone(), source: e.into_error() })?;
-        file.sync_all().map_err(|source| WriteError::Io { path, source })?;
-        self.file.commit()
+        for (_, f) in std::mem::take(&mut self.files) {
+            f.finish()?;
+        }
+        std::fs::rename(&self.tmp, &self.dir).map_err(|source| WriteError::Io { path: self.dir.clone(), source })?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for PartitionedSink {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.tmp);
+        }
     }
 }
 

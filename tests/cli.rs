@@ -614,3 +614,90 @@ fn priority_orders_a_ranked_set() {
         assert!(!by_id(&rows, &format!("rk-{lang}-4")).flagged, "{lang}: thanks are not flagged");
     }
 }
+
+fn read_parquet(path: &Path) -> Vec<RecordBatch> {
+    let file = std::fs::File::open(path).unwrap();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap().build().unwrap();
+    reader.map(|b| b.unwrap()).collect()
+}
+
+/// Parquet holds the same rows, schema and metadata as the Arrow file (dictionary columns decoded alike).
+#[test]
+fn parquet_output_matches_the_arrow_file() {
+    let inputs = [testdata("feedback.csv"), testdata("chats.csv"), testdata("transcripts.jsonl")];
+    let (out, arrow_batches, dir) = analyze(&inputs, &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let pq = dir.path().join("out.parquet");
+    let mut args: Vec<String> = vec!["analyze".into()];
+    args.extend(inputs.iter().map(|p| p.display().to_string()));
+    args.extend(["-o".into(), pq.display().to_string()]);
+    let out = hlas(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let parquet_batches = read_parquet(&pq);
+    assert_eq!(parquet_batches[0].schema().fields(), arrow_batches[0].schema().fields(), "same columns and types");
+    let builder =
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&pq).unwrap());
+    let metadata = builder.unwrap().schema().metadata().clone();
+    assert_eq!(metadata["hlas.schema_version"], "2", "{metadata:?}");
+    assert!(metadata.contains_key("hlas.lexicon_hash"));
+    let a = rows(&arrow_batches);
+    let p = rows(&parquet_batches);
+    assert_eq!(a.len(), p.len());
+    for (x, y) in a.iter().zip(&p) {
+        assert_eq!(format!("{x:?}"), format!("{y:?}"));
+    }
+}
+
+/// `--partition-by lang` writes Hive-style directories, one file per language, that together hold every row once;
+/// the key lives in the directory name, not in the files.
+#[test]
+fn partitioned_output_splits_rows_by_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let parts = dir.path().join("parts");
+    let feedback = testdata("feedback.csv").display().to_string();
+    let out = hlas(&["analyze", &feedback, "-o", parts.to_str().unwrap(), "--partition-by", "lang"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut total = 0;
+    let mut langs = Vec::new();
+    for entry in std::fs::read_dir(&parts).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let lang = name.strip_prefix("lang=").expect("hive directory name").to_string();
+        let batches = read_parquet(&entry.path().join("part-0.parquet"));
+        assert!(batches[0].schema().column_with_name("lang").is_none(), "the key is in the path");
+        let n: usize = batches.iter().map(RecordBatch::num_rows).sum();
+        assert!(n > 0);
+        total += n;
+        langs.push(lang);
+    }
+    langs.sort();
+    assert_eq!(langs, ["cs", "en", "pl", "sk"]);
+    let (_, whole, _d) = analyze(&[testdata("feedback.csv")], &[]);
+    assert_eq!(total, whole.iter().map(RecordBatch::num_rows).sum::<usize>());
+
+    // An existing directory is never overwritten; an unknown key and JSONL are refused before any work.
+    let again = hlas(&["analyze", &feedback, "-o", parts.to_str().unwrap(), "--partition-by", "lang"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("already exists"), "{}", stderr(&again));
+    let other = dir.path().join("other");
+    let bad = hlas(&["analyze", &feedback, "-o", other.to_str().unwrap(), "--partition-by", "nope"]);
+    assert!(stderr(&bad).contains("cannot partition by `nope`"), "{}", stderr(&bad));
+    let jsonl =
+        hlas(&["analyze", &feedback, "-o", other.to_str().unwrap(), "--partition-by", "lang", "--format", "jsonl"]);
+    assert_eq!(jsonl.status.code(), Some(1));
+    assert!(!other.exists(), "nothing written on a refused run");
+    // An input column works too, its values escaped Hive-style.
+    let by_channel = dir.path().join("by_channel");
+    let out = hlas(&[
+        "analyze",
+        &feedback,
+        "-o",
+        by_channel.to_str().unwrap(),
+        "--partition-by",
+        "channel",
+        "--format",
+        "arrow",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(by_channel.join("channel=email").join("part-0.arrow").exists());
+}
