@@ -1,6 +1,6 @@
 //! The batch run: [`run`] streams batches from an ingest [`Reader`] (on its own thread), analyses each batch on a
-//! rayon pool and appends it to a [`Sink`] in input order. Memory is bounded by the batches in flight (two queued,
-//! one being analysed, one being written), whatever the input size; batch boundaries do not depend on the thread
+//! rayon pool and appends it to a [`Sink`] on a writer thread, in input order. Memory is bounded by the batches in
+//! flight (two queued, one being analysed, one waiting for the writer, one being written), whatever the input size; batch boundaries do not depend on the thread
 //! count, so the output is identical for any `--threads`.
 
 use std::io::IsTerminal;
@@ -188,7 +188,7 @@ pub fn run(
     let bytes_read = reader.bytes_read();
     let mut summary = Summary::default();
     let (tx, rx) = sync_channel(QUEUED_BATCHES);
-    let reader = std::thread::scope(|scope| -> Result<Reader, RunError> {
+    let (reader, sink) = std::thread::scope(|scope| -> Result<(Reader, Box<dyn Sink>), RunError> {
         let producer = scope.spawn(move || {
             loop {
                 let batch = reader.next_batch();
@@ -198,7 +198,19 @@ pub fn run(
             }
             reader
         });
-        let mut outcome = Ok(());
+        // Encoding a batch (Parquet's compression above all) overlaps the analysis of the next one: the writer has
+        // its own thread and one analysed batch waiting for it.
+        let (wtx, wrx) = sync_channel::<(Vec<crate::ingest::Record>, Vec<crate::analyze::Analysis>)>(1);
+        let writer = scope.spawn(move || {
+            let mut written = 0u64;
+            for (batch, analyses) in wrx.iter() {
+                if let Err(e) = sink.write(&batch, &analyses) {
+                    return (sink, written, Err(e));
+                }
+                written += analyses.len() as u64;
+            }
+            (sink, written, Ok(()))
+        });
         for batch in rx.iter() {
             summary.read += batch.len() as u64;
             let analyses: Vec<_> = pool.install(|| batch.par_iter().map(|r| analyze(r, res, opts)).collect());
@@ -212,19 +224,22 @@ pub fn run(
                 summary.flagged += u64::from(a.flagged);
                 summary.text_bytes += a.text.len() as u64;
             }
-            if let Err(e) = sink.write(&batch, &analyses) {
-                outcome = Err(e);
+            // A closed channel means the writer failed; its error is reported below.
+            if wtx.send((batch, analyses)).is_err() {
                 break;
             }
-            summary.written += analyses.len() as u64;
             progress.update(summary.read, bytes_read.load(std::sync::atomic::Ordering::Relaxed), started);
         }
         // Dropping the receiver stops the producer if writing failed.
         drop(rx);
+        drop(wtx);
+        let (sink, written, outcome) =
+            writer.join().map_err(|_| RunError::Pool { threads: 1, message: "writer thread panicked".into() })?;
+        summary.written = written;
         let reader =
             producer.join().map_err(|_| RunError::Pool { threads: 1, message: "reader thread panicked".into() })?;
         outcome?;
-        Ok(reader)
+        Ok((reader, sink))
     })?;
     progress.finish();
     summary.damage = reader.damage().iter().map(ToString::to_string).collect();

@@ -380,7 +380,7 @@ fn list_offsets(analyses: &[Analysis], len: impl Fn(&Analysis) -> usize) -> Vec<
 }
 
 /// Where analysed rows go, batch after batch, in input order.
-pub trait Sink {
+pub trait Sink: Send {
     /// Appends one batch.
     ///
     /// # Errors

@@ -701,3 +701,49 @@ fn partitioned_output_splits_rows_by_language() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(by_channel.join("channel=email").join("part-0.arrow").exists());
 }
+
+/// `explain` reads a text, a file or a row of an output file, and prints text or JSON with the rules that fired.
+#[test]
+fn explain_reads_text_files_and_output_rows() {
+    let out = hlas(&["explain", "The staff were not helpful, but the delivery was very fast."]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("(negated, before a contrast") && text.contains("(intensified, after a contrast)"), "{text}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("complaint.txt");
+    std::fs::write(&file, "Už potřetí volám kvůli reklamaci a nikdo mi nepomohl.\n").unwrap();
+    let out = hlas(&["explain", "--file", file.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["lang"], "cs");
+    let themes: Vec<&str> = json["themes"].as_array().unwrap().iter().map(|t| t["theme"].as_str().unwrap()).collect();
+    assert!(themes.contains(&"repeat_contact") && themes.contains(&"complaint_refund_return"), "{themes:?}");
+
+    let pq = dir.path().join("out.parquet");
+    let feedback = testdata("feedback.csv").display().to_string();
+    assert!(hlas(&["analyze", &feedback, "-o", pq.to_str().unwrap(), "-q"]).status.success());
+    let out = hlas(&["explain", "--id", "fb-cs-wait", pq.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("id: fb-cs-wait") && text.contains("40 minut") && text.contains("wait_time"), "{text}");
+    let missing = hlas(&["explain", "--id", "no-such-row", pq.to_str().unwrap()]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains("no row with id `no-such-row`"), "{}", stderr(&missing));
+}
+
+/// The theme file the README shows works as written.
+#[test]
+fn the_readme_theme_example_extends_the_taxonomy() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/my_themes.tsv");
+    let out = hlas(&[
+        "explain",
+        "Where are my loyalty points? 300 points missing since March.",
+        "--extra-themes",
+        example.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("loyalty_program") && text.contains("300 points missing"), "{text}");
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let example_text = std::fs::read_to_string(&example).unwrap();
+    assert!(readme.contains(example_text.trim()), "README shows examples/my_themes.tsv as it is");
+}
