@@ -15,6 +15,7 @@ use hlas::analyze::{AnalyzeOptions, DEFAULT_MAX_TEXT_BYTES, stems_for};
 use hlas::eval::{EvalOptions, evaluate_file};
 use hlas::flags::FlagRules;
 use hlas::ingest::{DEFAULT_BATCH_SIZE, IngestOptions, InputFormat, Reader, plan};
+use hlas::report::{ReportOptions, write_report};
 use hlas::run::{RunOptions, run};
 use hlas::write::{ArrowSink, JsonlSink, Sink, output_schema};
 use hlas::{Body, Lang, LexiconSource, Record, Resources};
@@ -149,6 +150,24 @@ enum Command {
         #[command(flatten)]
         resources: ResourceArgs,
     },
+    /// Write one self-contained HTML report (totals, sentiment, themes, emotions, trend, QA queue) from hlas output.
+    Report {
+        /// hlas output: Arrow IPC (.arrow, .ipc, .feather) or Parquet files, or directories holding them.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// The HTML file to write.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Column holding each row's date, for the weekly trend (default: `date` when the input has it).
+        #[arg(long, value_name = "NAME")]
+        date_col: Option<String>,
+        /// Rows in the QA queue: the flagged rows of highest priority.
+        #[arg(long, value_name = "N", default_value_t = hlas::report::DEFAULT_TOP)]
+        top: usize,
+        /// The page title (default: "hlas report").
+        #[arg(long, value_name = "TEXT")]
+        title: Option<String>,
+    },
     /// Stem words read one a line from stdin, writing one stem a line.
     Stem {
         /// The language.
@@ -250,6 +269,20 @@ fn dispatch(command: Command) -> Result<ExitCode> {
         Command::Explain { text, lang, resources } => {
             let res = resources.load()?;
             explain(&text, lang, &res)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report { inputs, output, date_col, top, title } => {
+            let opts = ReportOptions::default().with_date_col(date_col).with_top(top).with_title(title);
+            let s = write_report(&inputs, &output, &opts)?;
+            eprintln!(
+                "hlas: report: {} rows from {} file(s), {} flagged, {} in the QA queue: {} ({} KB)",
+                s.rows,
+                s.files,
+                s.flagged,
+                s.queued,
+                output.display(),
+                s.bytes.div_ceil(1024)
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Stem { lang, resources } => {
