@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 #[cfg(test)]
 use std::sync::Arc;
 
-use arrow::array::Array;
+use arrow::array::{Array, BooleanArray, Float32Array, Int64Array, StringArray};
 use arrow::datatypes::{DataType, Schema};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
@@ -43,8 +43,8 @@ use crate::emotion::EMOTIONS;
 use crate::lang::Lang;
 use crate::sentiment::SentimentLabel;
 use crate::write::{AtomicFile, WriteError};
-use html::{Count, Esc, Html, Pct, Score, html};
-use read::{FileFormat, Source, StrList, input_files, sniff_format, value_at};
+use html::{Count, Counted, Esc, Html, Pct, Score, html};
+use read::{FileFormat, Source, StrList, StructList, input_files, sniff_format, value_at};
 use svg::{Bar, Scale, Segment, WeekPoint, bar_chart, ellipsize, weekly_chart};
 
 /// The default number of rows in the QA queue.
@@ -686,159 +686,210 @@ impl Aggregator {
 
     /// Folds one batch into the figures and offers its flagged rows to the queue.
     fn add_batch(&mut self, batch: &RecordBatch, source: &Source) -> Result<(), ReportError> {
-        let n = batch.num_rows();
-        let missing = |column| ReportError::NotHlasOutput { path: source.path.clone(), column };
-        let text = source.strings(batch, "text")?.ok_or_else(|| missing("text"))?;
-        let sentiment = source.floats(batch, "sentiment")?.ok_or_else(|| missing("sentiment"))?;
-        let id = source.strings(batch, "id")?;
-        let lang = source.strings(batch, "lang")?;
-        let label = source.strings(batch, "sentiment_label")?;
-        let error = source.strings(batch, "error")?;
-        let flagged = source.bools(batch, "flagged")?;
-        let priority = source.ints(batch, "priority")?;
-        let reasons = source.string_list(batch, "flag_reasons")?;
-        let themes = source.string_list(batch, "themes")?;
-        let theme_sentiment =
-            source.struct_list(batch, "theme_sentiment", &["theme", "label"], &["sentiment", "mentions"])?;
-        let evidence = source.struct_list(batch, "evidence", &["kind", "label"], &["start", "end"])?;
-        let dominant = source.strings(batch, "emotion")?;
-        let mut scores = Vec::with_capacity(EMOTIONS.len());
-        for e in EMOTIONS {
-            scores.push(source.floats(batch, e)?);
-        }
-        let dates = source.strings(batch, &self.date_col)?;
-        let mut context = Vec::with_capacity(self.context_names.len());
-        for name in &self.context_names {
-            context.push(source.strings(batch, name)?);
-        }
-        let get = value_at;
-
-        for i in 0..n {
+        let cols = BatchColumns::read(batch, source, &self.date_col, &self.context_names)?;
+        for row in 0..batch.num_rows() {
             let seq = self.next_seq;
             self.next_seq += 1;
-            self.rows += 1;
-            let lang_code = get(&lang, i).unwrap_or("und");
-            let lang_stats = &mut self.langs[lang_code.parse::<Lang>().unwrap_or(Lang::Und).index()];
-            lang_stats.rows += 1;
-            let ok = get(&error, i).is_none();
-            let score = if sentiment.is_valid(i) { sentiment.value(i) } else { f32::NAN };
-            let ok = ok && score.is_finite();
-            if get(&error, i).is_some() {
-                self.errors += 1;
-            }
-            let row_label = label_index(get(&label, i), score);
-            if ok {
-                self.analysed += 1;
-                lang_stats.analysed += 1;
-                lang_stats.labels[row_label] += 1;
-                lang_stats.sentiment_sum += f64::from(score);
-            }
-
-            // Themes: each theme's own sentiment when the output has it, else the row's.
-            if ok {
-                if let Some(ts) = &theme_sentiment {
-                    for item in ts.items(i) {
-                        let Some(theme) = ts.text(0, item) else { continue };
-                        let t_score = ts.number(0, item).unwrap_or(0.0) as f32;
-                        let stats = self.themes.entry(theme.to_string()).or_default();
-                        stats.rows += 1;
-                        stats.mentions += ts.number(1, item).unwrap_or(1.0).max(0.0) as u64;
-                        stats.labels[label_index(ts.text(1, item), t_score)] += 1;
-                        stats.sentiment_sum += f64::from(t_score);
-                    }
-                } else if let Some(themes) = &themes {
-                    for theme in themes.row(i) {
-                        let stats = self.themes.entry(theme.to_string()).or_default();
-                        stats.rows += 1;
-                        stats.mentions += 1;
-                        stats.labels[row_label] += 1;
-                        stats.sentiment_sum += f64::from(score);
-                    }
-                }
-                if let Some(e) = get(&dominant, i).and_then(|d| EMOTIONS.iter().position(|x| *x == d)) {
-                    self.emotions[e].dominant += 1;
-                }
-                for (stats, col) in self.emotions.iter_mut().zip(&scores) {
-                    if let Some(v) =
-                        col.as_ref().filter(|c| c.is_valid(i)).map(|c| c.value(i)).filter(|v| v.is_finite())
-                    {
-                        stats.score_sum += f64::from(v);
-                        stats.scored += 1;
-                    }
-                }
-            }
-
-            match get(&dates, i).and_then(parse_date) {
-                Some(day) => {
-                    let week = self.weeks.entry(monday_of(day)).or_default();
-                    week.rows += 1;
-                    if ok {
-                        week.analysed += 1;
-                        week.sentiment_sum += f64::from(score);
-                    }
-                }
-                None => self.undated += 1,
-            }
-
-            let row_priority =
-                priority.as_ref().filter(|p| p.is_valid(i)).map_or(0, |p| p.value(i).clamp(0, 255)) as u32;
-            let is_flagged = match &flagged {
-                Some(f) => f.is_valid(i) && f.value(i),
-                None => row_priority > 0,
-            };
-            if !is_flagged {
-                continue;
-            }
-            self.flagged += 1;
-            if let Some(reasons) = &reasons {
-                for r in reasons.row(i) {
-                    *self.reasons.entry(clip(r, MAX_SHORT_CHARS)).or_default() += 1;
-                }
-            }
-            if !self.queue.admits(row_priority, seq) {
-                continue;
-            }
-            let row_text = if text.is_valid(i) { text.value(i) } else { "" };
-            let (shown, text_chars) = cut_text(row_text);
-            let shown_chars = text_chars.min(MAX_TEXT_CHARS);
-            let mut marks = Vec::new();
-            if let Some(ev) = &evidence {
-                for item in ev.items(i) {
-                    let Some(kind) = ev.text(0, item).and_then(MarkKind::parse) else { continue };
-                    let (Some(start), Some(end)) = (ev.number(0, item), ev.number(1, item)) else { continue };
-                    // Out of range for the whole text: ignored. Within it: cut to the shown part.
-                    if !(start >= 0.0 && start < end && end <= text_chars as f64) {
-                        continue;
-                    }
-                    let (start, end) = (start as usize, (end as usize).min(shown_chars));
-                    if start < end {
-                        let label = clip(ev.text(1, item).unwrap_or(""), MAX_SHORT_CHARS);
-                        marks.push(Mark { start, end, kind, label });
-                    }
-                }
-            }
-            let tags = |list: &Option<StrList>| -> Vec<String> {
-                list.as_ref()
-                    .map_or_else(Vec::new, |l| l.row(i).take(MAX_TAGS).map(|s| clip(s, MAX_SHORT_CHARS)).collect())
-            };
-            self.queue.push(QueuedRow {
-                seq,
-                priority: row_priority,
-                id: clip(get(&id, i).unwrap_or(""), MAX_SHORT_CHARS),
-                lang: clip(lang_code, MAX_SHORT_CHARS),
-                sentiment: ok.then_some(score),
-                reasons: tags(&reasons),
-                themes: tags(&themes),
-                context: context.iter().map(|c| get(c, i).map(|v| clip(v, MAX_SHORT_CHARS))).collect(),
-                text: shown,
-                text_chars,
-                marks,
-            });
+            let analysed = self.count_row(&cols, row);
+            self.count_flag(&cols, row, seq, analysed);
         }
         if let Some(file) = self.files.last_mut() {
-            file.rows += n as u64;
+            file.rows += batch.num_rows() as u64;
         }
         Ok(())
+    }
+
+    /// Counts a row in the totals, the language, theme, emotion and week figures. Returns its sentiment when it
+    /// was analysed (no error, a score), `None` otherwise.
+    fn count_row(&mut self, cols: &BatchColumns, row: usize) -> Option<f32> {
+        self.rows += 1;
+        let lang = value_at(&cols.lang, row).and_then(|l| l.parse::<Lang>().ok()).unwrap_or(Lang::Und);
+        let lang_stats = &mut self.langs[lang.index()];
+        lang_stats.rows += 1;
+        let has_error = value_at(&cols.error, row).is_some();
+        self.errors += u64::from(has_error);
+        let score = Some(&cols.sentiment)
+            .filter(|s| s.is_valid(row))
+            .map(|s| s.value(row))
+            .filter(|s| s.is_finite() && !has_error);
+        let week =
+            value_at(&cols.dates, row).and_then(parse_date).map(|day| self.weeks.entry(monday_of(day)).or_default());
+        match week {
+            Some(week) => {
+                week.rows += 1;
+                if let Some(score) = score {
+                    week.analysed += 1;
+                    week.sentiment_sum += f64::from(score);
+                }
+            }
+            None => self.undated += 1,
+        }
+        let score = score?;
+        self.analysed += 1;
+        let label = label_index(value_at(&cols.label, row), score);
+        lang_stats.analysed += 1;
+        lang_stats.labels[label] += 1;
+        lang_stats.sentiment_sum += f64::from(score);
+
+        // Themes: each theme's own sentiment when the output has it, else the row's.
+        if let Some(ts) = &cols.theme_sentiment {
+            for item in ts.items(row) {
+                let Some(theme) = ts.text(0, item) else { continue };
+                let theme_score = ts.number(0, item).unwrap_or(0.0) as f32;
+                let stats = self.themes.entry(theme.to_string()).or_default();
+                stats.rows += 1;
+                stats.mentions += ts.number(1, item).unwrap_or(1.0).max(0.0) as u64;
+                stats.labels[label_index(ts.text(1, item), theme_score)] += 1;
+                stats.sentiment_sum += f64::from(theme_score);
+            }
+        } else if let Some(themes) = &cols.themes {
+            for theme in themes.row(row) {
+                let stats = self.themes.entry(theme.to_string()).or_default();
+                stats.rows += 1;
+                stats.mentions += 1;
+                stats.labels[label] += 1;
+                stats.sentiment_sum += f64::from(score);
+            }
+        }
+        if let Some(e) = value_at(&cols.dominant, row).and_then(|d| EMOTIONS.iter().position(|x| *x == d)) {
+            self.emotions[e].dominant += 1;
+        }
+        for (stats, col) in self.emotions.iter_mut().zip(&cols.emotion_scores) {
+            let value = col.as_ref().filter(|c| c.is_valid(row)).map(|c| c.value(row));
+            if let Some(v) = value.filter(|v| v.is_finite()) {
+                stats.score_sum += f64::from(v);
+                stats.scored += 1;
+            }
+        }
+        Some(score)
+    }
+
+    /// Counts a flagged row and its reasons, and queues it when its priority earns a place.
+    fn count_flag(&mut self, cols: &BatchColumns, row: usize, seq: u64, sentiment: Option<f32>) {
+        let priority = cols.priority.as_ref().filter(|p| p.is_valid(row)).map_or(0, |p| p.value(row).clamp(0, 255));
+        let priority = priority as u32;
+        let flagged = match &cols.flagged {
+            Some(f) => f.is_valid(row) && f.value(row),
+            None => priority > 0,
+        };
+        if !flagged {
+            return;
+        }
+        self.flagged += 1;
+        if let Some(reasons) = &cols.reasons {
+            for r in reasons.row(row) {
+                *self.reasons.entry(clip(r, MAX_SHORT_CHARS)).or_default() += 1;
+            }
+        }
+        if !self.queue.admits(priority, seq) {
+            return;
+        }
+        let text = if cols.text.is_valid(row) { cols.text.value(row) } else { "" };
+        let (shown, text_chars) = cut_text(text);
+        let tags = |list: &Option<StrList>| -> Vec<String> {
+            let items = list.iter().flat_map(|l| l.row(row)).take(MAX_TAGS);
+            items.map(|s| clip(s, MAX_SHORT_CHARS)).collect()
+        };
+        self.queue.push(QueuedRow {
+            seq,
+            priority,
+            id: clip(value_at(&cols.id, row).unwrap_or(""), MAX_SHORT_CHARS),
+            lang: clip(value_at(&cols.lang, row).unwrap_or("und"), MAX_SHORT_CHARS),
+            sentiment,
+            reasons: tags(&cols.reasons),
+            themes: tags(&cols.themes),
+            context: cols.context.iter().map(|c| value_at(c, row).map(|v| clip(v, MAX_SHORT_CHARS))).collect(),
+            marks: cols.marks(row, text_chars),
+            text: shown,
+            text_chars,
+        });
+    }
+}
+
+/// The columns of one batch that the report reads, found by name and cast; `None` for optional ones it lacks.
+struct BatchColumns {
+    text: StringArray,
+    sentiment: Float32Array,
+    id: Option<StringArray>,
+    lang: Option<StringArray>,
+    label: Option<StringArray>,
+    error: Option<StringArray>,
+    flagged: Option<BooleanArray>,
+    priority: Option<Int64Array>,
+    reasons: Option<StrList>,
+    themes: Option<StrList>,
+    /// Items: texts (theme, label), numbers (sentiment, mentions).
+    theme_sentiment: Option<StructList>,
+    /// Items: texts (kind, label), numbers (start, end).
+    evidence: Option<StructList>,
+    dominant: Option<StringArray>,
+    /// In [`EMOTIONS`] order.
+    emotion_scores: Vec<Option<Float32Array>>,
+    dates: Option<StringArray>,
+    /// In [`Aggregator::context_names`] order.
+    context: Vec<Option<StringArray>>,
+}
+
+impl BatchColumns {
+    fn read(
+        batch: &RecordBatch,
+        source: &Source,
+        date_col: &str,
+        context_names: &[String],
+    ) -> Result<Self, ReportError> {
+        let missing = |column| ReportError::NotHlasOutput { path: source.path.clone(), column };
+        let mut emotion_scores = Vec::with_capacity(EMOTIONS.len());
+        for e in EMOTIONS {
+            emotion_scores.push(source.floats(batch, e)?);
+        }
+        let mut context = Vec::with_capacity(context_names.len());
+        for name in context_names {
+            context.push(source.strings(batch, name)?);
+        }
+        Ok(BatchColumns {
+            text: source.strings(batch, "text")?.ok_or_else(|| missing("text"))?,
+            sentiment: source.floats(batch, "sentiment")?.ok_or_else(|| missing("sentiment"))?,
+            id: source.strings(batch, "id")?,
+            lang: source.strings(batch, "lang")?,
+            label: source.strings(batch, "sentiment_label")?,
+            error: source.strings(batch, "error")?,
+            flagged: source.bools(batch, "flagged")?,
+            priority: source.ints(batch, "priority")?,
+            reasons: source.string_list(batch, "flag_reasons")?,
+            themes: source.string_list(batch, "themes")?,
+            theme_sentiment: source.struct_list(
+                batch,
+                "theme_sentiment",
+                &["theme", "label"],
+                &["sentiment", "mentions"],
+            )?,
+            evidence: source.struct_list(batch, "evidence", &["kind", "label"], &["start", "end"])?,
+            dominant: source.strings(batch, "emotion")?,
+            emotion_scores,
+            dates: source.strings(batch, date_col)?,
+            context,
+        })
+    }
+
+    /// The highlights of a row whose text has `text_chars` characters: its flag, theme and sentiment evidence. A
+    /// span outside the whole text is ignored; the others are cut to the part shown ([`MAX_TEXT_CHARS`]).
+    fn marks(&self, row: usize, text_chars: usize) -> Vec<Mark> {
+        let Some(ev) = &self.evidence else { return Vec::new() };
+        let shown_chars = text_chars.min(MAX_TEXT_CHARS);
+        let mut marks = Vec::new();
+        for item in ev.items(row) {
+            let Some(kind) = ev.text(0, item).and_then(MarkKind::parse) else { continue };
+            let (Some(start), Some(end)) = (ev.number(0, item), ev.number(1, item)) else { continue };
+            if !(start >= 0.0 && start < end && end <= text_chars as f64) {
+                continue;
+            }
+            let (start, end) = (start as usize, (end as usize).min(shown_chars));
+            if start < end {
+                let label = clip(ev.text(1, item).unwrap_or(""), MAX_SHORT_CHARS);
+                marks.push(Mark { start, end, kind, label });
+            }
+        }
+        marks
     }
 }
 
@@ -872,7 +923,7 @@ th, td { border-bottom: 1px solid var(--line); padding: 5px 10px; text-align: le
 th { font-weight: 600; background: #f1f3f5; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.few td { color: var(--muted); }
-svg.chart { display: block; max-width: 100%; height: auto; margin: 8px 0; font-family: inherit; }
+svg.chart { display: block; width: 100%; max-width: 920px; height: auto; margin: 8px 0; font-family: inherit; }
 svg .grid { stroke: #e6e9ec; stroke-width: 1; }
 svg .zero { stroke: #8b949c; stroke-width: 1; stroke-dasharray: 4 3; }
 svg .tick { font-size: 11px; fill: var(--muted); }
@@ -1029,7 +1080,12 @@ impl Aggregator {
             Count(self.files.len() as u64)
         );
         for file in self.files.iter().take(MAX_FILES_NAMED) {
-            html!(out, "<li><code>{}</code> — {} rows</li>", Esc(&file.path.display().to_string()), Count(file.rows));
+            html!(
+                out,
+                "<li><code>{}</code> — {}</li>",
+                Esc(&file.path.display().to_string()),
+                Counted::rows(file.rows)
+            );
         }
         if self.files.len() > MAX_FILES_NAMED {
             html!(out, "<li>… and {} more</li>", Count((self.files.len() - MAX_FILES_NAMED) as u64));
@@ -1102,10 +1158,10 @@ impl Aggregator {
                             count: s.labels[i],
                             class: LABEL_CLASSES[i],
                             tooltip: format!(
-                                "{}: {} {} rows ({})",
+                                "{}, {}: {} ({})",
                                 lang.code(),
-                                s.labels[i],
                                 label.as_str(),
+                                Counted::rows(s.labels[i]),
                                 Pct(s.labels[i], s.analysed)
                             ),
                         })
@@ -1170,10 +1226,10 @@ impl Aggregator {
                         value: s.labels[i] as f64,
                         count: s.labels[i],
                         class: LABEL_CLASSES[i],
-                        tooltip: format!("{theme}: {} rows {}", s.labels[i], label.as_str()),
+                        tooltip: format!("{theme}: {} {}", Counted::rows(s.labels[i]), label.as_str()),
                     })
                     .collect(),
-                note: format!("{} rows · {} mentions", Count(s.rows), Count(s.mentions)),
+                note: format!("{} · {}", Counted::rows(s.rows), Counted(s.mentions, "mention", "mentions")),
             })
             .collect();
         out_chart(out, bar_chart(&bars, Scale::Count, "rows", "Themes by volume"));
@@ -1257,11 +1313,11 @@ impl Aggregator {
                     value: s.dominant as f64,
                     count: s.dominant,
                     class: "bar",
-                    tooltip: format!("{name}: dominant in {} rows", s.dominant),
+                    tooltip: format!("{name}: dominant in {}", Counted::rows(s.dominant)),
                 }],
                 note: match mean(s.score_sum, s.scored) {
-                    Some(m) => format!("{} rows · mean {m:.2}", Count(s.dominant)),
-                    None => format!("{} rows", Count(s.dominant)),
+                    Some(m) => format!("{} · mean {m:.2}", Counted::rows(s.dominant)),
+                    None => Counted::rows(s.dominant).to_string(),
                 },
             })
             .collect();
@@ -1353,11 +1409,11 @@ impl Aggregator {
                 WeekPoint {
                     label: format_day(week.monday),
                     tooltip: format!(
-                        "{}-W{:02} (from {}): {} rows, mean sentiment {}",
+                        "{}-W{:02} (from {}): {}, mean sentiment {}",
                         week.year,
                         week.week,
                         format_day(week.monday),
-                        s.rows,
+                        Counted::rows(s.rows),
                         Score(m)
                     ),
                     rows: s.rows,
@@ -1369,8 +1425,8 @@ impl Aggregator {
         if earlier > 0 {
             html!(
                 out,
-                "<p class=\"muted\">{} rows dated before {} are not drawn (the chart shows the last {} weeks).</p>\n",
-                Count(earlier),
+                "<p class=\"muted\">Not drawn: {} dated before {} (the chart shows the last {} weeks).</p>\n",
+                Counted::rows(earlier),
                 Esc(&format_day(start)),
                 MAX_WEEKS
             );
@@ -1384,9 +1440,9 @@ impl Aggregator {
         for (week, s) in &points {
             html!(
                 out,
-                "<tr><td>{}-W{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                "<tr><td>{}-W{:02}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
                 week.year,
-                Esc(&format!("{:02}", week.week)),
+                week.week,
                 Esc(&format_day(week.monday)),
                 Count(s.rows),
                 Score(mean(s.sentiment_sum, s.analysed))
@@ -1399,9 +1455,9 @@ impl Aggregator {
         if self.undated > 0 {
             html!(
                 out,
-                "<p class=\"muted\">No date: {} rows (an empty, missing or unreadable date; dates are read as \
+                "<p class=\"muted\">No date: {} (an empty, missing or unreadable date; dates are read as \
                  <code>YYYY-MM-DD</code>, with or without a time).</p>\n",
-                Count(self.undated)
+                Counted::rows(self.undated)
             );
         }
     }

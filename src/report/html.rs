@@ -159,6 +159,25 @@ impl Display for Count {
 
 impl Safe for Count {}
 
+/// A count and its noun, singular or plural: `1 row`, `1,200 rows`.
+#[derive(Clone, Copy)]
+pub(crate) struct Counted(pub u64, pub &'static str, pub &'static str);
+
+impl Counted {
+    /// `n` rows.
+    pub(crate) fn rows(n: u64) -> Self {
+        Counted(n, "row", "rows")
+    }
+}
+
+impl Display for Counted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", Count(self.0), if self.0 == 1 { self.1 } else { self.2 })
+    }
+}
+
+impl Safe for Counted {}
+
 /// A share as a percentage with one decimal: `12.5 %`; a share of nothing is `–`.
 #[derive(Clone, Copy)]
 pub(crate) struct Pct(pub u64, pub u64);
@@ -237,6 +256,8 @@ mod tests {
         assert_eq!(Count(0).to_string(), "0");
         assert_eq!(Count(999).to_string(), "999");
         assert_eq!(Count(1000).to_string(), "1,000");
+        assert_eq!(Counted::rows(1).to_string(), "1 row");
+        assert_eq!(Counted::rows(1200).to_string(), "1,200 rows");
         assert_eq!(Pct(1, 3).to_string(), "33.3 %");
         assert_eq!(Pct(1, 0).to_string(), "–");
         assert_eq!(Score(Some(-0.404)).to_string(), "\u{2212}0.40");

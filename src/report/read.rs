@@ -57,6 +57,7 @@ fn collect_dir(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), ReportError> 
     Ok(())
 }
 
+/// The two formats hlas writes rows in.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum FileFormat {
     ArrowIpc,
@@ -88,7 +89,33 @@ pub(crate) fn sniff_format(path: &Path) -> Result<FileFormat, ReportError> {
 /// columns the file itself lacks.
 pub(crate) struct Source {
     pub(crate) path: PathBuf,
-    partitions: Vec<(String, String)>,
+    /// (column, value); `None` for Hive's null partition.
+    partitions: Vec<(String, Option<String>)>,
+}
+
+/// Hive's directory name for a null partition value.
+const HIVE_NULL: &str = "__HIVE_DEFAULT_PARTITION__";
+
+/// A partition value as written in a path: `%XX` escapes decoded (Hive escapes `/`, `=`, `%`, `:`, spaces and
+/// more this way). Hand-written: a dozen lines, no crate worth it. A broken escape is kept as written.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (b[i], b.get(i + 1).copied().and_then(hex), b.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 impl Source {
@@ -99,7 +126,8 @@ impl Source {
             .flat_map(|p| p.components())
             .filter_map(|c| {
                 let c = c.as_os_str().to_string_lossy();
-                c.split_once('=').map(|(k, v)| (k.to_string(), v.to_string()))
+                let (k, v) = c.split_once('=')?;
+                Some((percent_decode(k), (v != HIVE_NULL).then(|| percent_decode(v))))
             })
             .collect();
         Source { path: path.to_path_buf(), partitions }
@@ -115,7 +143,7 @@ impl Source {
             return Some(col.clone());
         }
         let (_, value) = self.partitions.iter().find(|(k, _)| k == name)?;
-        Some(Arc::new(StringArray::from_iter_values(std::iter::repeat_n(value.as_str(), batch.num_rows()))))
+        Some(Arc::new(std::iter::repeat_n(value.as_deref(), batch.num_rows()).collect::<StringArray>()))
     }
 
     fn type_error(&self, column: &str, found: &DataType, expected: &'static str) -> ReportError {
@@ -257,4 +285,25 @@ fn list_range(list: &ListArray, row: usize) -> std::ops::Range<usize> {
 /// The value of a text column at a row; `None` when the column is absent or the value null.
 pub(crate) fn value_at(col: &Option<StringArray>, row: usize) -> Option<&str> {
     col.as_ref().filter(|c| c.is_valid(row)).map(|c| c.value(row))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partition_segments_stand_in_for_columns() {
+        let source =
+            Source::new(Path::new("run/lang=cs/channel=web%20chat/date=__HIVE_DEFAULT_PARTITION__/part-0.parquet"));
+        assert_eq!(
+            source.partitions,
+            vec![
+                ("lang".to_string(), Some("cs".to_string())),
+                ("channel".to_string(), Some("web chat".to_string())),
+                ("date".to_string(), None),
+            ]
+        );
+        assert_eq!(percent_decode("a%3Db%2"), "a=b%2");
+        assert_eq!(percent_decode("%C4%8D"), "č");
+    }
 }
