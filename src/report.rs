@@ -1265,8 +1265,13 @@ impl Aggregator {
             out,
             "<table><thead><tr><th class=\"num\">#</th><th>theme</th><th class=\"num\">rows</th><th class=\"num\">share \
              negative</th><th class=\"num\">mean theme sentiment</th><th class=\"num\">negative</th><th \
-             class=\"num\">neutral</th><th class=\"num\">positive</th></tr></thead><tbody>"
+             class=\"num\">neutral</th><th class=\"num\">positive</th>"
         );
+        let with_mixed = self.with_mixed();
+        if with_mixed {
+            html!(out, "<th class=\"num\">mixed</th>");
+        }
+        html!(out, "</tr></thead><tbody>");
         for (rank, (theme, s)) in by_negativity.iter().take(MAX_THEMES_SHOWN).enumerate() {
             if s.rows < MIN_THEME_ROWS {
                 html!(
@@ -1280,7 +1285,7 @@ impl Aggregator {
             html!(
                 out,
                 "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td \
-                 class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                 class=\"num\">{}</td><td class=\"num\">{}</td>",
                 Count(s.rows),
                 Pct(s.labels[0], s.rows),
                 Score(mean(s.sentiment_sum, s.rows)),
@@ -1288,6 +1293,10 @@ impl Aggregator {
                 Count(s.labels[1]),
                 Count(s.labels[2])
             );
+            if with_mixed {
+                html!(out, "<td class=\"num\">{}</td>", Count(s.labels[3]));
+            }
+            html!(out, "</tr>");
         }
         html!(out, "</tbody></table>\n</section>\n");
     }
@@ -1465,6 +1474,10 @@ impl Aggregator {
     fn render_queue(&self, out: &mut Html) {
         html!(out, "<section id=\"qa\">\n<h2>QA queue</h2>\n");
         let rows = self.queue.sorted();
+        if self.flagged == 0 {
+            html!(out, "<p class=\"muted\">No row is flagged.</p>\n</section>\n");
+            return;
+        }
         html!(
             out,
             "<p class=\"muted\">The {} flagged rows of highest priority (of {} flagged), most urgent first; equal \
@@ -1487,7 +1500,7 @@ impl Aggregator {
             html!(out, "</tbody></table></details>\n");
         }
         if rows.is_empty() {
-            html!(out, "<p class=\"muted\">No row is flagged.</p>\n</section>\n");
+            html!(out, "<p class=\"muted\">The queue is empty (<code>--top 0</code>).</p>\n</section>\n");
             return;
         }
         // The filter: hidden until the script shows it, so a page without JavaScript shows no dead controls.
