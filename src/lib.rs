@@ -28,6 +28,9 @@ pub mod lang;
 pub mod langid;
 pub mod lexicon;
 pub mod normalize;
+/// `hlas report`: one self-contained HTML page (charts and the QA queue) from hlas output, aggregated while
+/// streaming so its memory and size do not grow with the rows.
+pub mod report;
 pub mod run;
 pub mod sentiment;
 pub mod stem;

@@ -15,6 +15,7 @@ use hlas::analyze::{AnalyzeOptions, DEFAULT_MAX_TEXT_BYTES};
 use hlas::eval::{EvalOptions, evaluate_file};
 use hlas::flags::FlagRules;
 use hlas::ingest::{DEFAULT_BATCH_SIZE, IngestOptions, InputFormat, Reader, plan};
+use hlas::report::{ReportOptions, write_report};
 use hlas::run::{RunOptions, run};
 use hlas::write::{JsonlSink, PartitionKey, PartitionedSink, Sink, TableFormat, TableSink, output_schema};
 use hlas::{Lang, LexiconSource, Resources};
@@ -192,6 +193,24 @@ Exit codes: 0 done (rows with `error` set included); 1 an error stopped the run,
         #[command(flatten)]
         resources: ResourceArgs,
     },
+    /// Write one self-contained HTML report (totals, sentiment, themes, emotions, trend, QA queue) from hlas output.
+    Report {
+        /// hlas output: Arrow IPC (.arrow, .ipc, .feather) or Parquet files, or directories holding them.
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// The HTML file to write.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Column holding each row's date, for the weekly trend (default: `date` when the input has it).
+        #[arg(long, value_name = "NAME")]
+        date_col: Option<String>,
+        /// Rows in the QA queue: the flagged rows of highest priority.
+        #[arg(long, value_name = "N", default_value_t = hlas::report::DEFAULT_TOP)]
+        top: usize,
+        /// The page title (default: "hlas report").
+        #[arg(long, value_name = "TEXT")]
+        title: Option<String>,
+    },
     /// Stem words read one a line from stdin, writing one stem a line.
     #[command(after_help = "Example:
   printf 'reklamace\\nreklamaci\\n' | hlas stem --lang cs")]
@@ -357,6 +376,20 @@ fn dispatch(command: Command) -> Result<ExitCode> {
             } else {
                 write!(out, "{}", explanation.render())?;
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report { inputs, output, date_col, top, title } => {
+            let opts = ReportOptions::default().with_date_col(date_col).with_top(top).with_title(title);
+            let s = write_report(&inputs, &output, &opts)?;
+            eprintln!(
+                "hlas: report: {} rows from {} file(s), {} flagged, {} in the QA queue: {} ({} KB)",
+                s.rows,
+                s.files,
+                s.flagged,
+                s.queued,
+                output.display(),
+                s.bytes.div_ceil(1024)
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Stem { lang, resources } => {
