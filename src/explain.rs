@@ -362,7 +362,8 @@ pub enum FindError {
     },
 }
 
-/// The text of the row with `id` in an hlas output file (Arrow IPC, Parquet or JSONL, by extension), with the
+/// The text of the row with `id` in an hlas output file (JSONL by its extension, else Arrow IPC or Parquet by its
+/// first bytes), with the
 /// lexicon hash it was written with (`None` for JSONL, which has no metadata).
 ///
 /// # Errors
@@ -371,8 +372,8 @@ pub fn find_text(path: &Path, id: &str) -> Result<(String, Option<String>), Find
     let name = path.display().to_string();
     let err = |message: String| FindError::Read { path: name.clone(), message };
     let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-    let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
     if ext == "jsonl" || ext == "ndjson" {
+        let file = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
         for (n, line) in std::io::BufReader::new(file).lines().enumerate() {
             let line = line.map_err(|e| err(format!("line {}: {e}", n + 1)))?;
             let row: serde_json::Value =
@@ -384,23 +385,13 @@ pub fn find_text(path: &Path, id: &str) -> Result<(String, Option<String>), Find
         }
         return Err(FindError::NotFound { path: name, id: id.to_string() });
     }
-    let (schema, batches): (arrow::datatypes::SchemaRef, Box<dyn Iterator<Item = Result<_, String>>>) =
-        if ext == "parquet" || ext == "pq" {
-            let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-                .map_err(|e| err(e.to_string()))?;
-            let schema = builder.schema().clone();
-            let reader = builder.build().map_err(|e| err(e.to_string()))?;
-            (schema, Box::new(reader.map(|b| b.map_err(|e| e.to_string()))))
-        } else {
-            let reader = arrow::ipc::reader::FileReader::try_new(file, None).map_err(|e| err(e.to_string()))?;
-            (reader.schema(), Box::new(reader.map(|b| b.map_err(|e| e.to_string()))))
-        };
+    let (schema, batches) = crate::report::read::open_batches(path).map_err(|e| err(e.to_string()))?;
     let hash = schema.metadata().get("hlas.lexicon_hash").cloned();
     let (Ok(id_col), Ok(text_col)) = (schema.index_of("id"), schema.index_of("text")) else {
         return Err(err("not an hlas output: no `id` and `text` columns".into()));
     };
     for batch in batches {
-        let batch = batch.map_err(err)?;
+        let batch = batch.map_err(|e| err(e.to_string()))?;
         let ids = batch.column(id_col).as_any().downcast_ref::<arrow::array::StringArray>();
         let texts = batch.column(text_col).as_any().downcast_ref::<arrow::array::StringArray>();
         let (Some(ids), Some(texts)) = (ids, texts) else {

@@ -21,13 +21,12 @@
 //! Content-Security-Policy that allows no network access and only its own style block and script.
 
 mod html;
-mod read;
+pub(crate) mod read;
 mod svg;
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
-use std::fs::File;
-use std::io::{BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 #[cfg(test)]
 use std::sync::Arc;
@@ -36,7 +35,6 @@ use arrow::array::{Array, BooleanArray, Float32Array, Int64Array, StringArray};
 use arrow::datatypes::{DataType, Schema};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use sha2::{Digest, Sha256};
 
 use crate::emotion::EMOTIONS;
@@ -44,7 +42,7 @@ use crate::lang::Lang;
 use crate::sentiment::SentimentLabel;
 use crate::write::{AtomicFile, WriteError};
 use html::{Count, Counted, Esc, Html, Pct, Score, html};
-use read::{FileFormat, Source, StrList, StructList, input_files, sniff_format, value_at};
+use read::{Source, StrList, StructList, input_files, value_at};
 use svg::{Bar, Scale, Segment, WeekPoint, bar_chart, ellipsize, weekly_chart};
 
 /// The default number of rows in the QA queue.
@@ -64,8 +62,6 @@ const MAX_FILES_NAMED: usize = 20;
 const MAX_SHORT_CHARS: usize = 200;
 /// The most reasons and themes kept per queued row.
 const MAX_TAGS: usize = 30;
-/// Rows per Parquet batch.
-const PARQUET_BATCH: usize = 8_192;
 /// The date column used when `--date-col` is not given (when the input has it).
 pub const DEFAULT_DATE_COL: &str = "date";
 /// Input columns shown with each queued row, when the input has them (besides the date column).
@@ -224,26 +220,11 @@ pub fn write_report(inputs: &[PathBuf], output: &Path, opts: &ReportOptions) -> 
 
 /// Reads one file batch by batch into the aggregates.
 fn read_file(path: &Path, report: &mut Aggregator) -> Result<(), ReportError> {
-    let open = || File::open(path).map_err(|source| ReportError::Io { path: path.to_path_buf(), source });
-    let arrow_err = |source| ReportError::Arrow { path: path.to_path_buf(), source };
     let source = Source::new(path);
-    match sniff_format(path)? {
-        FileFormat::ArrowIpc => {
-            let reader = arrow::ipc::reader::FileReader::try_new(BufReader::new(open()?), None).map_err(arrow_err)?;
-            report.start_file(&source, &reader.schema())?;
-            for batch in reader {
-                report.add_batch(&batch.map_err(arrow_err)?, &source)?;
-            }
-        }
-        FileFormat::Parquet => {
-            let parquet_err = |source| ReportError::Parquet { path: path.to_path_buf(), source };
-            let builder = ParquetRecordBatchReaderBuilder::try_new(open()?).map_err(parquet_err)?;
-            report.start_file(&source, &builder.schema().clone())?;
-            let reader = builder.with_batch_size(PARQUET_BATCH).build().map_err(parquet_err)?;
-            for batch in reader {
-                report.add_batch(&batch.map_err(arrow_err)?, &source)?;
-            }
-        }
+    let (schema, batches) = read::open_batches(path)?;
+    report.start_file(&source, &schema)?;
+    for batch in batches {
+        report.add_batch(&batch?, &source)?;
     }
     Ok(())
 }
@@ -1582,6 +1563,7 @@ mod tests {
     use crate::analyze::{AnalyzeOptions, analyze};
     use crate::ingest::{Body, Record};
     use crate::write::{build_batch, output_schema};
+    use std::fs::File;
 
     fn mark(start: usize, end: usize, kind: MarkKind, label: &str) -> Mark {
         Mark { start, end, kind, label: label.to_string() }

@@ -325,3 +325,25 @@ fn wait_time_evidence_is_highlighted_in_every_language() {
         assert!(marks.iter().any(|m| m.contains(words)), "{words} is not highlighted");
     }
 }
+
+/// A partitioned run (`--partition-by lang`, Parquet files without the `lang` column) reports the same totals as
+/// the single Arrow file: the language comes back from the directory names.
+#[test]
+fn a_partitioned_run_reports_like_one_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let arrow = analyze(&["feedback.csv", "chats.csv"], dir.path());
+    let parts = dir.path().join("parts");
+    let (feedback, chats) = (testdata("feedback.csv"), testdata("chats.csv"));
+    let args =
+        ["analyze", path_str(&feedback), path_str(&chats), "-o", path_str(&parts), "--partition-by", "lang", "-q"];
+    assert!(hlas(&args).status.success());
+    let whole = report(&arrow, dir.path(), &[]);
+    let split = report(&parts, dir.path(), &[]);
+    let mix = |html: &str| {
+        let start = html.find("Language mix").expect("language mix");
+        let end = html[start..].find("</table>").expect("the mix table") + start;
+        html[start..end].to_string()
+    };
+    assert!(mix(&whole).contains("cs"), "{}", mix(&whole));
+    assert_eq!(mix(&whole), mix(&split), "the same language mix");
+}

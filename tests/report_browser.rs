@@ -11,7 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn chromium() -> Option<PathBuf> {
-    let candidates = [std::env::var("HLAS_CHROMIUM").ok(), Some("/usr/bin/chromium".into()), Some("/usr/bin/chromium-browser".into())];
+    let candidates = [
+        std::env::var("HLAS_CHROMIUM").ok(),
+        Some("/usr/bin/chromium".into()),
+        Some("/usr/bin/chromium-browser".into()),
+    ];
     let found = candidates.into_iter().flatten().map(PathBuf::from).find(|p| p.exists());
     if found.is_none() {
         assert!(

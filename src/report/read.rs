@@ -85,6 +85,41 @@ pub(crate) fn sniff_format(path: &Path) -> Result<FileFormat, ReportError> {
     }
 }
 
+/// Rows per batch read from a Parquet file (Arrow IPC files come in the batches they were written in).
+const PARQUET_BATCH: usize = 8_192;
+
+/// The record batches of one hlas output file, Arrow IPC or Parquet (told by its first bytes).
+pub(crate) type Batches = Box<dyn Iterator<Item = Result<RecordBatch, ReportError>>>;
+
+/// Opens an output file: its schema (with the `hlas.*` metadata) and its batches, read one at a time.
+///
+/// # Errors
+/// The file cannot be opened or is neither Arrow IPC nor Parquet.
+pub(crate) fn open_batches(path: &Path) -> Result<(arrow::datatypes::SchemaRef, Batches), ReportError> {
+    let open = || File::open(path).map_err(|source| ReportError::Io { path: path.to_path_buf(), source });
+    let owned = path.to_path_buf();
+    match sniff_format(path)? {
+        FileFormat::ArrowIpc => {
+            let reader = arrow::ipc::reader::FileReader::try_new(std::io::BufReader::new(open()?), None)
+                .map_err(|source| ReportError::Arrow { path: owned.clone(), source })?;
+            let schema = reader.schema();
+            let batches = reader.map(move |b| b.map_err(|source| ReportError::Arrow { path: owned.clone(), source }));
+            Ok((schema, Box::new(batches)))
+        }
+        FileFormat::Parquet => {
+            let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(open()?)
+                .map_err(|source| ReportError::Parquet { path: owned.clone(), source })?;
+            let schema = builder.schema().clone();
+            let reader = builder
+                .with_batch_size(PARQUET_BATCH)
+                .build()
+                .map_err(|source| ReportError::Parquet { path: owned.clone(), source })?;
+            let batches = reader.map(move |b| b.map_err(|source| ReportError::Arrow { path: owned.clone(), source }));
+            Ok((schema, Box::new(batches)))
+        }
+    }
+}
+
 /// A file being read: its path and the `name=value` segments of its path (Hive partitioning), which stand in for
 /// columns the file itself lacks.
 pub(crate) struct Source {
