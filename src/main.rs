@@ -194,6 +194,10 @@ Exit codes: 0 done (rows with `error` set included); 1 an error stopped the run,
         resources: ResourceArgs,
     },
     /// Write one self-contained HTML report (totals, sentiment, themes, emotions, trend, QA queue) from hlas output.
+    #[command(after_help = "Examples:
+  hlas analyze testdata/feedback.csv -o out.parquet && hlas report out.parquet -o report.html
+  hlas report parts/ -o report.html --top 500 --title \"Week 40\"   (every .arrow/.parquet file under parts/)
+  hlas report out.arrow -o report.html --date-col created_at")]
     Report {
         /// hlas output: Arrow IPC (.arrow, .ipc, .feather) or Parquet files, or directories holding them.
         #[arg(required = true)]

@@ -747,3 +747,14 @@ fn the_readme_theme_example_extends_the_taxonomy() {
     let example_text = std::fs::read_to_string(&example).unwrap();
     assert!(readme.contains(example_text.trim()), "README shows examples/my_themes.tsv as it is");
 }
+
+/// Every command's `--help` ends with an example.
+#[test]
+fn every_command_has_help_with_an_example() {
+    for command in ["analyze", "report", "explain", "eval", "stem"] {
+        let out = hlas(&[command, "--help"]);
+        assert!(out.status.success());
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(help.contains("Example") && help.contains(&format!("hlas {command}")), "{command}: {help}");
+    }
+}
