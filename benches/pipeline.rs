@@ -10,7 +10,7 @@ use std::hint::black_box;
 use std::io::Write;
 use std::path::Path;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput};
 
 use hlas::analyze::stems_for;
 use hlas::ingest::{IngestOptions, Reader, plan};
@@ -20,6 +20,10 @@ use hlas::write::{TableFormat, TableSink, output_schema};
 use hlas::{AnalyzeOptions, Body, Record, Resources, analyze};
 
 const DOCS: usize = 4000;
+
+/// The allocator the `hlas` binary uses, so the figures are the binary's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn corpus() -> Vec<String> {
     let eval = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/sentiment.tsv");
@@ -145,5 +149,44 @@ fn stages(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, stages);
-criterion_main!(benches);
+/// Each stage's time per corpus pass as a multiple of the floor's, with docs/s, read back from criterion's estimates
+/// (issue 8 asks the whole pipeline to stay within 4.5x of the floor).
+fn print_ratios() {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"), std::path::PathBuf::from);
+    let dir = target.join("criterion").join("per_core");
+    let mean_ns = |id: &str| -> Option<f64> {
+        let text = std::fs::read_to_string(dir.join(id).join("new").join("estimates.json")).ok()?;
+        let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+        json["mean"]["point_estimate"].as_f64()
+    };
+    let Some(floor) = mean_ns("floor_tokenize_lookup") else {
+        return;
+    };
+    let docs = corpus_len();
+    println!("\nper core, relative to the floor (tokenise + hash lookup of every word):");
+    for id in [
+        "floor_tokenize_lookup",
+        "langid_hlas",
+        "langid_whatlang_allowlist",
+        "analyze",
+        "pipeline_tsv_to_arrow_1_thread",
+    ] {
+        if let Some(ns) = mean_ns(id) {
+            println!("  {id:<34} {:>9.0} docs/s  {:>5.2}x the floor's time", docs as f64 / (ns * 1e-9), ns / floor);
+        }
+    }
+}
+
+/// The number of documents each pass runs over (the corpus is sampled the same way every time).
+fn corpus_len() -> usize {
+    static LEN: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *LEN.get_or_init(|| corpus().len())
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    stages(&mut c);
+    c.final_summary();
+    print_ratios();
+}
