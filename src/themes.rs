@@ -224,7 +224,7 @@ impl CompiledRegexes {
         } else {
             let built = AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
                 .build(required_lits.iter().map(|(l, _)| l));
             // Without the prefilter every DFA runs: slower, never wrong.
             match built {
