@@ -21,10 +21,6 @@ use hlas::{AnalyzeOptions, Body, Record, Resources, analyze};
 
 const DOCS: usize = 4000;
 
-/// The allocator the `hlas` binary uses, so the figures are the binary's.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn corpus() -> Vec<String> {
     let eval = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/eval/sentiment.tsv");
     let texts: Vec<String> = match std::fs::read_to_string(&eval) {

@@ -4,11 +4,6 @@
 //! written); 2 the command line was wrong; 3 the output was written but an input broke off part-way (a truncated
 //! gzip): the rows read before the damage are in the output, and the damage is reported on stderr.
 
-/// mimalloc instead of the system allocator: analysis makes many small short-lived allocations (stems, tokens,
-/// hits), and glibc's malloc spent about a fifth of a run's time in allocation and freeing (perf, one thread).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -232,19 +227,7 @@ Exit codes: 0 done (rows with `error` set included); 1 an error stopped the run,
     },
 }
 
-/// mimalloc delays returning freed pages to the OS by default, which made a run's peak RSS grow by a third; purging at
-/// once keeps the peak near the system allocator's and most of the speed.
-fn tune_allocator() {
-    // mimalloc's `mi_option_purge_delay` (mimalloc.h, v2 and v3), which libmimalloc-sys does not name.
-    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-    // SAFETY: mi_option_set only stores an option value; it is called before any other thread exists.
-    unsafe {
-        libmimalloc_sys::mi_option_set(PURGE_DELAY, 0);
-    }
-}
-
 fn main() -> ExitCode {
-    tune_allocator();
     let cli = Cli::parse();
     match dispatch(cli.command) {
         Ok(code) => code,
