@@ -122,6 +122,15 @@ fn stages(c: &mut Criterion) {
             }
         })
     });
+    // The same with --redact: the cost of looking for personal data in every text (issue 8: at most 20 %).
+    let redact_opts = opts.clone().with_redact(true);
+    g.bench_function("analyze_redact", |b| {
+        b.iter(|| {
+            for r in &records {
+                black_box(analyze(r, &res, &redact_opts));
+            }
+        })
+    });
 
     // The whole pipeline: read a TSV file, analyse, write Arrow, on one worker thread.
     let dir = tempfile::tempdir().expect("tempdir");

@@ -10,6 +10,7 @@ use crate::ingest::{Body, Record};
 use crate::lang::Lang;
 use crate::lexicon::{LangLexicon, Resources};
 use crate::normalize::normalize;
+use crate::redact::{RedactCounts, RedactKinds, redact};
 use crate::sentiment::{self, SentimentLabel};
 use crate::tokenize::{Doc, TokenKind, tokenize};
 use crate::transcript::{Turn, join_customer, repeating_turns};
@@ -29,11 +30,20 @@ pub struct AnalyzeOptions {
     /// Label a text with a strongly positive and a strongly negative sentence `mixed` instead of by its overall
     /// score. Default: off (the label is negative, neutral or positive, as DESIGN.md's contract says).
     pub mixed: bool,
+    /// Mask personal data ([`crate::redact`]) right after normalisation, so the analysed text, the evidence spans,
+    /// the transcript turns and agent cues all refer to the masked text. Default: off.
+    pub redact: bool,
 }
 
 impl Default for AnalyzeOptions {
     fn default() -> Self {
-        AnalyzeOptions { lang: None, flags: FlagRules::default(), max_text_bytes: DEFAULT_MAX_TEXT_BYTES, mixed: false }
+        AnalyzeOptions {
+            lang: None,
+            flags: FlagRules::default(),
+            max_text_bytes: DEFAULT_MAX_TEXT_BYTES,
+            mixed: false,
+            redact: false,
+        }
     }
 }
 
@@ -56,6 +66,13 @@ impl AnalyzeOptions {
     #[must_use]
     pub fn with_mixed(mut self, mixed: bool) -> Self {
         self.mixed = mixed;
+        self
+    }
+
+    /// Masks personal data before the analysis (default: off): see [`crate::redact`].
+    #[must_use]
+    pub fn with_redact(mut self, redact: bool) -> Self {
+        self.redact = redact;
         self
     }
 
@@ -195,6 +212,8 @@ pub struct Analysis {
     pub error: Option<String>,
     /// Transcript measures; `None` for single texts.
     pub transcript: Option<TranscriptInfo>,
+    /// Personal data masked in this record's text (all zero without [`AnalyzeOptions::redact`]).
+    pub redacted: RedactCounts,
 }
 
 impl Analysis {
@@ -218,6 +237,7 @@ impl Analysis {
             n_tokens: 0,
             error: Some(error),
             transcript: None,
+            redacted: RedactCounts::default(),
         }
     }
 }
@@ -239,12 +259,32 @@ pub fn stems_for(doc: &Doc, lex: &LangLexicon) -> Vec<String> {
         .collect()
 }
 
+/// Masks the personal data in `text` in place, counting it.
+fn mask(text: &mut String, counts: &mut RedactCounts) {
+    if let Some(r) = redact(text, RedactKinds::ALL) {
+        *text = r.text;
+        counts.merge(&r.counts);
+    }
+}
+
 /// Analyses one record. Never panics on input: a record that cannot be analysed gets [`Analysis::failed`].
 #[must_use]
 pub fn analyze(rec: &Record, res: &Resources, opts: &AnalyzeOptions) -> Analysis {
+    let mut redacted = RedactCounts::default();
+    let mut a = analyze_record(rec, res, opts, &mut redacted);
+    a.redacted = redacted;
+    a
+}
+
+/// [`analyze`], counting what was masked in `redacted`.
+fn analyze_record(rec: &Record, res: &Resources, opts: &AnalyzeOptions, redacted: &mut RedactCounts) -> Analysis {
     let (text, turns) = match &rec.body {
         Body::Text(t) => {
-            let t = normalize(t).into_owned();
+            let mut t = normalize(t).into_owned();
+            // Before the speaker lines are read: every turn and the analysed text come from the masked text.
+            if opts.redact {
+                mask(&mut t, redacted);
+            }
             match res.speakers.parse_lines(&t) {
                 Some(turns) => (join_customer(&turns), Some(turns)),
                 None => (crate::transcript::Joined { spans: vec![], text: t, turn_index: vec![] }, None),
@@ -254,6 +294,11 @@ pub fn analyze(rec: &Record, res: &Resources, opts: &AnalyzeOptions) -> Analysis
             Ok(mut turns) => {
                 for t in &mut turns {
                     t.text = normalize(&t.text).into_owned();
+                    // Speakers too: chat exports often name the customer by e-mail. Roles were read before.
+                    if opts.redact {
+                        mask(&mut t.text, redacted);
+                        mask(&mut t.speaker, redacted);
+                    }
                 }
                 (join_customer(&turns), Some(turns))
             }
@@ -437,6 +482,7 @@ fn analyze_text(
         n_tokens: n_tokens as u32,
         error: None,
         transcript: transcript.map(|(info, _)| info),
+        redacted: RedactCounts::default(),
     }
 }
 
@@ -591,6 +637,56 @@ mod tests {
         let opts = AnalyzeOptions::default().with_max_text_bytes(10);
         assert_eq!(analyze(&rec("   "), res, &opts).error.as_deref(), Some("empty text"));
         assert!(analyze(&rec("a much longer text"), res, &opts).error.unwrap().starts_with("text too long"));
+    }
+
+    #[test]
+    fn redact_masks_before_the_analysis() {
+        let res = crate::test_resources();
+        let text = "Čekal jsem 40 minut, hrozná obsluha! Volejte 603 123 456 nebo pište na jan@example.cz 😡";
+        let plain = analyze(&rec(text), res, &AnalyzeOptions::default());
+        assert_eq!((plain.text.as_str(), plain.redacted.total()), (text, 0));
+        let masked = analyze(&rec(text), res, &AnalyzeOptions::default().with_redact(true));
+        assert_eq!(masked.text, "Čekal jsem 40 minut, hrozná obsluha! Volejte [PHONE] nebo pište na [EMAIL] 😡");
+        assert_eq!(masked.redacted.to_string(), "1 EMAIL, 1 PHONE");
+        // Placeholders are no words: the text reads as it would without the data.
+        let without =
+            analyze(&rec(&text.replace("603 123 456", "").replace("jan@example.cz", "")), res, &Default::default());
+        assert_eq!(
+            (masked.sentiment, &masked.themes, masked.n_tokens),
+            (without.sentiment, &without.themes, without.n_tokens)
+        );
+        assert_eq!(masked.lang, Lang::Cs);
+        for e in &masked.evidence {
+            assert!(e.end as usize <= masked.text.chars().count());
+            // Only a whole sentence may hold a placeholder.
+            assert!(e.kind == EvidenceKind::Sentence || !slice(&masked.text, e).contains('['), "{e:?}");
+        }
+        // A row that is not analysed still carries only the masked text.
+        let opts = AnalyzeOptions::default().with_redact(true).with_max_text_bytes(10);
+        let failed = analyze(&rec("jan@example.cz napsal dlouhý text"), res, &opts);
+        assert!(failed.error.as_deref().is_some_and(|e| e.starts_with("text too long")));
+        assert_eq!((failed.text.as_str(), failed.redacted.total()), ("[EMAIL] napsal dlouhý text", 1));
+    }
+
+    #[test]
+    fn redact_masks_json_turns_and_speakers() {
+        let res = crate::test_resources();
+        let turns: Vec<serde_json::Value> = serde_json::from_str(
+            r#"[{"speaker":"customer","text":"Pište na eva@example.cz, čekám už týden."},
+                {"speaker":"agent","text":"Omlouváme se, napíšeme na eva@example.cz."},
+                {"speaker":"eva@example.cz","text":"Díky."}]"#,
+        )
+        .unwrap();
+        let r = Record { id: "t".into(), body: Body::Turns(turns), meta: vec![], error: None };
+        let a = analyze(&r, res, &AnalyzeOptions::default().with_redact(true));
+        let t = a.transcript.expect("a transcript");
+        assert_eq!(a.text, "Pište na [EMAIL], čekám už týden.");
+        assert_eq!(t.turns[1].text, "Omlouváme se, napíšeme na [EMAIL].");
+        assert_eq!(t.turns[2].speaker, "[EMAIL]");
+        assert_eq!(a.redacted.get(crate::redact::PiiKind::Email), 3);
+        for c in &t.agent_cues {
+            assert_eq!(crate::tokenize::char_span(&t.turns[c.turn as usize].text, c.start, c.end), c.text);
+        }
     }
 
     #[test]

@@ -57,6 +57,17 @@ pub struct Explanation {
     pub flag_reasons: Vec<Reason>,
     /// Transcript figures, for a transcript.
     pub transcript: Option<TranscriptFacts>,
+    /// Personal data masked (`--redact`), per kind; empty when none was.
+    pub redacted: Vec<Redaction>,
+}
+
+/// Spans of one kind of personal data masked.
+#[derive(Clone, Debug, Serialize)]
+pub struct Redaction {
+    /// The kind: EMAIL, PHONE, IBAN...
+    pub kind: String,
+    /// How many spans.
+    pub count: u64,
 }
 
 /// A name (a language, an emotion) and its number.
@@ -162,8 +173,14 @@ pub struct AgentCue {
 /// Explains one text, as `hlas analyze` would read it.
 #[must_use]
 pub fn explain(text: &str, lang: Option<Lang>, res: &Resources) -> Explanation {
+    explain_with(text, &AnalyzeOptions::default().with_lang(lang), res)
+}
+
+/// Explains one text, as `hlas analyze` with these options would read it (`--lang`, `--redact`).
+#[must_use]
+pub fn explain_with(text: &str, opts: &AnalyzeOptions, res: &Resources) -> Explanation {
     let rec = Record { id: "explain".into(), body: Body::Text(text.to_string()), meta: vec![], error: None };
-    let a = analyze(&rec, res, &AnalyzeOptions::default().with_lang(lang));
+    let a = analyze(&rec, res, opts);
     let doc = tokenize(&a.text, &res.emoticons);
     let (_, lang_ev) = res.detect_language_with_evidence(&doc);
     let stems = stems_for(&doc, res.lang(a.lang));
@@ -256,6 +273,7 @@ pub fn explain(text: &str, lang: Option<Lang>, res: &Resources) -> Explanation {
                 .map(|c| AgentCue { cue: c.cue.to_string(), turn: c.turn, text: c.text.clone() })
                 .collect(),
         }),
+        redacted: a.redacted.iter().map(|(k, n)| Redaction { kind: k.name().to_string(), count: n }).collect(),
         text: a.text,
     }
 }
@@ -270,6 +288,10 @@ impl Explanation {
             let _ = writeln!(o, "id: {id}");
         }
         let _ = writeln!(o, "text: {}", self.text);
+        if !self.redacted.is_empty() {
+            let kinds: Vec<String> = self.redacted.iter().map(|r| format!("{} {}", r.count, r.kind)).collect();
+            let _ = writeln!(o, "redacted: {}", kinds.join(", "));
+        }
         if let Some(e) = &self.error {
             let _ = writeln!(o, "error: {e}");
             return o;

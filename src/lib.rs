@@ -28,6 +28,9 @@ pub mod lang;
 pub mod langid;
 pub mod lexicon;
 pub mod normalize;
+/// `--redact`: personal data (e-mails, phones, IBANs, cards, birth numbers, PESEL/NIP/REGON/IČO/DIČ, addresses)
+/// masked with typed placeholders before analysis, so no output column derived from the text holds it.
+pub mod redact;
 /// `hlas report`: one self-contained HTML page (charts and the QA queue) from hlas output, aggregated while
 /// streaming so its memory and size do not grow with the rows.
 pub mod report;

@@ -86,6 +86,7 @@ enum Command {
   hlas analyze exports/*.csv.gz -o out.parquet --text-col message --id-col ticket
   hlas analyze big.jsonl -o parts --partition-by lang        (parts/lang=cs/part-0.parquet, ...)
   zcat feed.tsv.gz | hlas analyze - -o - | head              (stdin in, JSONL out)
+  hlas analyze tickets.csv -o out.parquet --redact           (e-mails, phones, IBANs... become [EMAIL], [PHONE]...)
 
 Exit codes: 0 done (rows with `error` set included); 1 an error stopped the run, nothing written;
 2 bad command line; 3 written, but an input broke off part-way (see stderr).")]
@@ -129,6 +130,12 @@ Exit codes: 0 done (rows with `error` set included); 1 an error stopped the run,
         /// fourth value); without it every text is negative, neutral or positive by its overall score.
         #[arg(long)]
         mixed: bool,
+        /// Mask personal data before anything is written: e-mails, phone numbers, IBANs, payment cards, birth
+        /// numbers (rodné číslo), PESEL, NIP, REGON, IČO, DIČ and addresses become [EMAIL], [PHONE], [IBAN]...
+        /// in `text`, `turns` and every span. Numbers only with a valid checksum. The id and the other input
+        /// columns are written unchanged: drop or hash them.
+        #[arg(long)]
+        redact: bool,
         /// Progress on stderr (default: when stderr is a terminal).
         #[arg(long, overrides_with = "no_progress")]
         progress: bool,
@@ -173,7 +180,8 @@ Exit codes: 0 done (rows with `error` set included); 1 an error stopped the run,
     #[command(after_help = "Examples:
   hlas explain \"Čekal jsem 40 minut a nikdo mi nepomohl.\"
   hlas explain --file complaint.txt --json
-  hlas explain --id fb-cs-wait out.parquet")]
+  hlas explain --id fb-cs-wait out.parquet
+  hlas explain --redact \"Volejte mi na 603 123 456, čekám už týden!\"")]
     Explain {
         /// The text; or, with --id, the output file (.arrow, .parquet, .jsonl) to take the row from.
         #[arg(required_unless_present = "file")]
@@ -190,6 +198,10 @@ Exit codes: 0 done (rows with `error` set included); 1 an error stopped the run,
         /// Force the language.
         #[arg(long)]
         lang: Option<Lang>,
+        /// Mask personal data first, as `hlas analyze --redact` does (e-mails, phones, IBANs, cards, birth
+        /// numbers, PESEL, NIP, REGON, IČO, DIČ, addresses).
+        #[arg(long)]
+        redact: bool,
         #[command(flatten)]
         resources: ResourceArgs,
     },
@@ -266,6 +278,7 @@ fn dispatch(command: Command) -> Result<ExitCode> {
             batch_size,
             max_text_bytes,
             mixed,
+            redact,
             progress,
             no_progress,
             quiet,
@@ -298,6 +311,7 @@ fn dispatch(command: Command) -> Result<ExitCode> {
                 .with_lang(lang)
                 .with_max_text_bytes(max_text_bytes)
                 .with_mixed(mixed)
+                .with_redact(redact)
                 .with_flags(resources.flag_rules()?);
             let progress = if no_progress || quiet {
                 Some(false)
@@ -341,7 +355,7 @@ fn dispatch(command: Command) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Explain { text, file, id, json, lang, resources } => {
+        Command::Explain { text, file, id, json, lang, redact, resources } => {
             let res = resources.load()?;
             let mut warning = None;
             let text = match (text, file, &id) {
@@ -368,7 +382,8 @@ fn dispatch(command: Command) -> Result<ExitCode> {
                 (Some(text), None, None) => text,
                 (None, None, _) => bail!("give a text, --file FILE, or --id ID with an output file"),
             };
-            let mut explanation = hlas::explain::explain(&text, lang, &res);
+            let opts = AnalyzeOptions::default().with_lang(lang).with_redact(redact);
+            let mut explanation = hlas::explain::explain_with(&text, &opts, &res);
             explanation.id = id;
             if let Some(w) = warning {
                 eprintln!("hlas: warning: {w}");

@@ -13,6 +13,7 @@ use crate::analyze::{AnalyzeOptions, analyze};
 use crate::ingest::Reader;
 use crate::lang::Lang;
 use crate::lexicon::Resources;
+use crate::redact::RedactCounts;
 use crate::write::{Sink, WriteError};
 
 /// Batches read ahead of the analysis.
@@ -112,6 +113,8 @@ pub struct Summary {
     pub damage: Vec<String>,
     /// Input bytes of the analysed texts.
     pub text_bytes: u64,
+    /// Personal data masked, per kind (`--redact`).
+    pub redacted: RedactCounts,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -140,6 +143,9 @@ impl Summary {
         let langs: Vec<String> =
             Lang::ALL.iter().map(|l| format!("{} {}", l.code(), self.per_lang[l.index()])).collect();
         s.push_str(&format!("hlas: languages: {}\n", langs.join(", ")));
+        if !self.redacted.is_empty() {
+            s.push_str(&format!("hlas: redacted: {}\n", self.redacted));
+        }
         for d in &self.damage {
             s.push_str(&format!("hlas: input damaged: {d}\n"));
         }
@@ -223,6 +229,7 @@ pub fn run(
                 summary.per_lang[a.lang.index()] += 1;
                 summary.flagged += u64::from(a.flagged);
                 summary.text_bytes += a.text.len() as u64;
+                summary.redacted.merge(&a.redacted);
             }
             // A closed channel means the writer failed; its error is reported below.
             if wtx.send((batch, analyses)).is_err() {
@@ -246,4 +253,20 @@ pub fn run(
     sink.finish()?;
     summary.elapsed = started.elapsed();
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::redact::PiiKind;
+
+    #[test]
+    fn the_summary_reports_redactions_only_when_there_were_some() {
+        let mut s = Summary { read: 2, written: 2, ok: 2, ..Summary::default() };
+        assert!(!s.render().contains("redacted"));
+        s.redacted.add(PiiKind::Email, 12);
+        s.redacted.add(PiiKind::Phone, 3);
+        s.redacted.add(PiiKind::Iban, 1);
+        assert!(s.render().contains("hlas: redacted: 12 EMAIL, 3 PHONE, 1 IBAN\n"), "{}", s.render());
+    }
 }

@@ -192,6 +192,11 @@ pub fn tokenize<'a>(text: &'a str, emoticons: &Emoticons) -> Doc<'a> {
         } else if c.is_whitespace() {
             i += 1;
             continue;
+        } else if let Some(len) = (c == '[').then(|| crate::redact::placeholder_len(&text[chars[i].0..])).flatten() {
+            // A placeholder of masked personal data (`[PHONE]`): read the text as if the data were not there, so
+            // `--redact` adds no English word to a Czech text. Placeholders are ASCII: bytes are chars.
+            i += len;
+            continue;
         } else if let Some(len) = link_or_handle_at(&chars, i) {
             // Links and @handles name things; they say nothing ("@DICKS" is a shop, "https://" holds no ":/").
             i += len;
@@ -347,6 +352,14 @@ mod tests {
         let doc = tokenize("@DICKS help: https://t.co/x:/y (www.shop.cz) mail me@home.cz @ana.", &e);
         let surfaces: Vec<&str> = doc.tokens.iter().map(|t| doc.surface(t)).collect();
         assert_eq!(surfaces, ["help", ":", "(", ")", "mail", "me", "@", "home", ".", "cz", "."]);
+    }
+
+    #[test]
+    fn redaction_placeholders_are_not_words() {
+        let doc = tokenize("Volejte [PHONE], tel.:[PHONE]! [NAME] [EMAIL", &emoticons());
+        let surfaces: Vec<&str> = doc.tokens.iter().map(|t| doc.surface(t)).collect();
+        assert_eq!(surfaces, ["Volejte", ",", "tel", ".", ":", "!", "[", "NAME", "]", "[", "EMAIL"]);
+        assert_eq!(doc.tokens[1].char_start, 15);
     }
 
     #[test]
