@@ -91,14 +91,6 @@ struct CompiledRegexes {
     by_opening: [HashMap<u32, Vec<u32>>; 3],
     /// Each thread's caches, one per DFA.
     caches: Pool<Vec<hybrid::dfa::Cache>, CacheFn>,
-    /// Literals some DFAs need somewhere in a match ("nezavolal" in `\b(nikdo\s+)?nezavolal\w*`), found in one
-    /// pass over the text: a DFA with such literals runs only when one of them occurs. Most patterns open with a
-    /// common word ("jsem", "the", "na") and are decided by a rarer word later, so this skips most DFA runs.
-    required: Option<AhoCorasick>,
-    /// For each literal of `required`, the DFAs that need it.
-    required_by: Vec<Vec<u32>>,
-    /// DFAs without required literals: always run.
-    unconditional: Vec<u32>,
     /// The other patterns, with their index in `LangMatcher::regex_patterns`.
     others: Vec<(usize, regex::Regex)>,
 }
@@ -112,45 +104,6 @@ impl std::fmt::Debug for CompiledRegexes {
             .field("anchored", &self.anchored.len())
             .field("others", &self.others.len())
             .finish_non_exhaustive()
-    }
-}
-
-/// The shortest literal worth a prefilter entry: shorter ones ("na", "to") occur in nearly every text.
-const MIN_REQUIRED_LITERAL: usize = 3;
-/// The most alternatives one required set may have before it is not worth tracking.
-const MAX_REQUIRED_LITERALS: usize = 128;
-
-/// A set of literals of which every match contains at least one, or `None` (no useful constraint).
-type Required = Option<Vec<Vec<u8>>>;
-
-/// The literals every match of `hir` must contain one of: a literal is itself; a concatenation needs what its most
-/// selective part needs (the set whose shortest literal is longest); an alternation needs one of its branches'
-/// sets; a repetition of at least one needs what its body needs. Hand-written: regex-syntax extracts prefixes and
-/// suffixes, but the rare word of a theme pattern sits in its middle.
-fn required_literals(hir: &regex_syntax::hir::Hir) -> Required {
-    use regex_syntax::hir::HirKind;
-    let useful = |set: Vec<Vec<u8>>| {
-        (!set.is_empty() && set.len() <= MAX_REQUIRED_LITERALS && set.iter().all(|l| l.len() >= MIN_REQUIRED_LITERAL))
-            .then_some(set)
-    };
-    match hir.kind() {
-        HirKind::Literal(lit) => useful(vec![lit.0.to_ascii_lowercase()]),
-        HirKind::Capture(cap) => required_literals(&cap.sub),
-        HirKind::Repetition(rep) if rep.min >= 1 => required_literals(&rep.sub),
-        HirKind::Concat(parts) => parts.iter().filter_map(required_literals).max_by_key(|set| {
-            let shortest = set.iter().map(Vec::len).min().unwrap_or(0);
-            (shortest.min(8), std::cmp::Reverse(set.len()))
-        }),
-        HirKind::Alternation(branches) => {
-            let mut union = Vec::new();
-            for b in branches {
-                union.extend(required_literals(b)?);
-            }
-            union.sort();
-            union.dedup();
-            useful(union)
-        }
-        _ => None,
     }
 }
 
@@ -183,8 +136,6 @@ impl CompiledRegexes {
         let mut anchored = Vec::new();
         let mut by_opening: [HashMap<u32, Vec<u32>>; 3] = Default::default();
         let mut others = Vec::new();
-        let mut required_lits: HashMap<Vec<u8>, Vec<u32>> = HashMap::new();
-        let mut unconditional = Vec::new();
         for (i, p) in patterns.enumerate() {
             let prefixes = literal_prefixes(p).filter(|_| p.starts_with("\\b"));
             match (prefixes, pattern_dfa(p)) {
@@ -192,15 +143,6 @@ impl CompiledRegexes {
                     let id = dfas.len() as u32;
                     dfas.push(dfa);
                     anchored.push(i);
-                    let hir = regex_syntax::ParserBuilder::new().unicode(false).build().parse(p).ok();
-                    match hir.as_ref().and_then(required_literals) {
-                        Some(lits) => {
-                            for lit in lits {
-                                required_lits.entry(lit).or_default().push(id);
-                            }
-                        }
-                        None => unconditional.push(id),
-                    }
                     for lit in prefixes {
                         let len = lit.len().min(4);
                         let ids = by_opening[len - 2].entry(opening_key(&lit[..len])).or_default();
@@ -217,58 +159,13 @@ impl CompiledRegexes {
         }
         let for_pool = dfas.clone();
         let create: CacheFn = Box::new(move || for_pool.iter().map(hybrid::dfa::DFA::create_cache).collect());
-        let mut required_lits: Vec<(Vec<u8>, Vec<u32>)> = required_lits.into_iter().collect();
-        required_lits.sort();
-        let required = if required_lits.is_empty() {
-            None
-        } else {
-            let built = AhoCorasick::builder()
-                .match_kind(MatchKind::Standard)
-                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-                .build(required_lits.iter().map(|(l, _)| l));
-            // Without the prefilter every DFA runs: slower, never wrong.
-            match built {
-                Ok(ac) => Some(ac),
-                Err(_) => {
-                    unconditional = (0..dfas.len() as u32).collect();
-                    None
-                }
-            }
-        };
-        let required_by = required_lits.into_iter().map(|(_, ids)| ids).collect();
-        Some(CompiledRegexes {
-            dfas,
-            anchored,
-            by_opening,
-            caches: Pool::new(create),
-            required,
-            required_by,
-            unconditional,
-            others,
-        })
-    }
-
-    /// Which DFAs may match in `folded`: those whose required literals occur, and those without any.
-    fn active(&self, folded: &str) -> Vec<bool> {
-        let mut active = vec![false; self.dfas.len()];
-        for &d in &self.unconditional {
-            active[d as usize] = true;
-        }
-        if let Some(ac) = &self.required {
-            for m in ac.find_overlapping_iter(folded) {
-                for &d in &self.required_by[m.pattern().as_usize()] {
-                    active[d as usize] = true;
-                }
-            }
-        }
-        active
+        Some(CompiledRegexes { dfas, anchored, by_opening, caches: Pool::new(create), others })
     }
 
     /// Every (pattern index, byte start, byte end) match in the folded text.
     fn matches(&self, folded: &str) -> Vec<(usize, usize, usize)> {
         let mut out = Vec::new();
         if !self.dfas.is_empty() {
-            let active = self.active(folded);
             let mut caches = self.caches.get();
             let bytes = folded.as_bytes();
             let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
@@ -282,7 +179,7 @@ impl CompiledRegexes {
                     if let Some(opening) = bytes.get(start..start + k + 2)
                         && let Some(ids) = map.get(&opening_key(opening))
                     {
-                        candidates.extend(ids.iter().filter(|&&d| active[d as usize]));
+                        candidates.extend_from_slice(ids);
                     }
                 }
                 if candidates.is_empty() {
@@ -554,24 +451,6 @@ mod tests {
     use super::*;
     use crate::analyze::stems_for;
     use crate::tokenize::tokenize;
-
-    fn required(pattern: &str) -> Option<Vec<String>> {
-        let hir = regex_syntax::ParserBuilder::new().unicode(false).build().parse(pattern).unwrap();
-        required_literals(&hir).map(|set| set.into_iter().map(|l| String::from_utf8(l).unwrap()).collect())
-    }
-
-    #[test]
-    fn required_literals_are_what_every_match_contains() {
-        assert_eq!(required(r"\bneodepsal(i|a|o)?\b"), Some(vec!["neodepsal".to_string()]));
-        // The rarer part of a concatenation: both alternations have 4-byte literals; either is a valid answer.
-        let verbs = required(r"\b(jsem|jsme)\s+(uz\s+)?(volal|psal)\b").unwrap();
-        assert!(verbs == ["psal", "volal"] || verbs == ["jsem", "jsme"], "{verbs:?}");
-        assert_eq!(required(r"\b\d+\s*(minut\w*|min)\b"), Some(vec!["min".to_string(), "minut".to_string()]));
-        // An optional part, a short literal or an empty branch requires nothing.
-        assert_eq!(required(r"\b(na|do)\s+\w+"), None);
-        assert_eq!(required(r"\b(velmi\s+)?\w+"), None);
-        assert_eq!(required(r"(cekal|)\s+\d+"), None);
-    }
 
     fn themes_of(text: &str, lang: Lang) -> Vec<(String, String)> {
         let res = crate::test_resources();
