@@ -5,21 +5,36 @@
 //! array is a transcript), JSON (one object or an array of objects: transcripts), and plain text (one record a
 //! line), each optionally gzipped (`.gz`, or detected by its magic bytes), from files or stdin (`-`).
 //!
-//! Nothing is dropped: a record that cannot be read cleanly (ragged CSV row, invalid UTF-8, broken JSON line)
-//! still becomes a [`Record`] with `error` set. A file that cannot be opened, or lacks the text column, is an
-//! [`IngestError`] before anything is written. A file that breaks off mid-way (a truncated gzip) keeps the records
-//! read before the damage; the damage is reported by [`Reader::damage`].
+//! Nothing is dropped: a record that cannot be read cleanly (ragged CSV row, bytes that are not text, broken JSON
+//! line, a record over the record limit) still becomes a [`Record`] with `error` set. A file that cannot be opened,
+//! or lacks the text column, is an [`IngestError`] before anything is written. A file that breaks off mid-way (a
+//! truncated gzip, a gzip bomb) keeps the records read before the damage; the damage is reported by
+//! [`Reader::damage`].
+//!
+//! Below the parsers (submodules): `stream` undoes gzip (with an expansion limit), byte order marks, UTF-16 and
+//! CR-only line ends; `records` bounds every record's memory (for CSV with a guard that follows csv-core's
+//! quoting); `encoding` turns each value's bytes into text ([`TextEncoding`]). ARCHITECTURE.md, "Robustness", says
+//! why each is as it is.
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Seek, Write};
+use std::io::{BufRead, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use flate2::read::MultiGzDecoder;
 use serde_json::Value;
+
+mod encoding;
+mod records;
+mod stream;
+
+pub use encoding::TextEncoding;
+pub use stream::{DEFAULT_MAX_GZIP_RATIO, GZIP_RATIO_FLOOR};
+
+use records::{RecordGuard, RecordInfo};
+use stream::{Detected, Input, open_stream};
 
 /// Default number of records in a batch.
 pub const DEFAULT_BATCH_SIZE: usize = 2048;
@@ -29,6 +44,20 @@ const READ_BUFFER: usize = 256 * 1024;
 const MAX_JSON_DOCUMENT: u64 = 512 * 1024 * 1024;
 /// Keys that hold a transcript's turns in JSON input.
 const TURN_KEYS: [&str; 2] = ["turns", "messages"];
+/// Room a record gets beyond twice `--max-text-bytes`, for its other columns and its syntax: see [`record_limit`].
+const RECORD_MARGIN: usize = 64 * 1024;
+/// At most this much of a header's column list is quoted in an error message.
+const MAX_COLUMNS_SHOWN: usize = 400;
+
+/// The most bytes of one record (a CSV/TSV row, a JSONL or text line) that ingest holds in memory, for a given
+/// `--max-text-bytes`: twice the text limit (CSV doubles quotes, JSON escapes) plus 64 KiB for the other columns.
+/// A record within it whose text is over the text limit still gets "text too long" from the analysis; a longer
+/// record is cut while it is read (the rest is skipped as it streams past) and gets "text too long" here, so one
+/// 100 MB line costs this much memory, not 100 MB.
+#[must_use]
+pub fn record_limit(max_text_bytes: usize) -> usize {
+    max_text_bytes.saturating_mul(2).saturating_add(RECORD_MARGIN)
+}
 
 /// An input format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -75,8 +104,12 @@ pub enum IngestError {
         /// Why.
         source: std::io::Error,
     },
-    /// Reading failed part-way (a truncated gzip, a disk error).
-    #[error("{path}:{line}: read error after line {line}: {source}")]
+    /// Reading failed part-way (a truncated gzip, a gzip bomb, a disk error).
+    #[error(
+        "{path}:{}: read error {}: {source}",
+        (*line).max(1),
+        if *line == 0 { "in line 1".to_string() } else { format!("after line {line}") }
+    )]
     Read {
         /// The file.
         path: String,
@@ -114,11 +147,27 @@ pub struct IngestOptions {
     pub format: Option<InputFormat>,
     /// Records per batch. Default [`DEFAULT_BATCH_SIZE`].
     pub batch_size: usize,
+    /// How bytes become text. Default [`TextEncoding::Auto`].
+    pub encoding: TextEncoding,
+    /// The most bytes of one record held in memory; longer records are cut and get an error. Default
+    /// [`record_limit`] of [`crate::analyze::DEFAULT_MAX_TEXT_BYTES`].
+    pub max_record_bytes: usize,
+    /// Stop a gzip input that expands more than this many times its compressed size (0: no limit). Default
+    /// [`DEFAULT_MAX_GZIP_RATIO`].
+    pub max_gzip_ratio: u64,
 }
 
 impl Default for IngestOptions {
     fn default() -> Self {
-        IngestOptions { text_col: "text".into(), id_col: "id".into(), format: None, batch_size: DEFAULT_BATCH_SIZE }
+        IngestOptions {
+            text_col: "text".into(),
+            id_col: "id".into(),
+            format: None,
+            batch_size: DEFAULT_BATCH_SIZE,
+            encoding: TextEncoding::Auto,
+            max_record_bytes: record_limit(crate::analyze::DEFAULT_MAX_TEXT_BYTES),
+            max_gzip_ratio: DEFAULT_MAX_GZIP_RATIO,
+        }
     }
 }
 
@@ -152,8 +201,8 @@ impl Record {
     }
 }
 
-/// An input, opened.
-type Input = Box<dyn BufRead + Send>;
+/// A CSV/TSV reader over a [`RecordGuard`].
+type Delimited = csv::Reader<RecordGuard>;
 
 /// One input file (or stdin) and how to read it.
 struct SourcePlan {
@@ -165,9 +214,11 @@ struct SourcePlan {
     /// CSV/TSV header; `None` for an empty file.
     header: Option<Vec<String>>,
     /// Stdin as CSV/TSV, positioned after its header.
-    stdin_csv: Option<csv::Reader<Input>>,
+    stdin_csv: Option<Delimited>,
     /// Stdin as plain text.
     stdin_lines: Option<Input>,
+    /// What opening stdin found (a spool file holds stdin already decoded).
+    detected: Detected,
     /// Keeps the spooled stdin alive until the source is read.
     _spool: Option<tempfile::NamedTempFile>,
 }
@@ -204,22 +255,8 @@ fn display_name(path: &Path) -> String {
     if path == Path::new("-") { "stdin".to_string() } else { path.display().to_string() }
 }
 
-/// Wraps a reader in a gzip decoder when it starts with the gzip magic bytes.
-fn maybe_gunzip(mut inner: BufReader<Box<dyn Read + Send>>) -> std::io::Result<Input> {
-    let head = inner.fill_buf()?;
-    if head.starts_with(&[0x1f, 0x8b]) {
-        Ok(Box::new(BufReader::with_capacity(READ_BUFFER, MultiGzDecoder::new(inner))))
-    } else {
-        Ok(Box::new(inner))
-    }
-}
-
-fn open_path(path: &Path, name: &str) -> Result<Input, IngestError> {
-    open_counted(path, name, None)
-}
-
-/// Counts the bytes read from an input file as stored (compressed bytes for a .gz), so the progress bar can tell
-/// how far through the inputs a run is and estimate the time left.
+/// Counts the bytes read from an input as stored (compressed bytes for a .gz): for the progress bar, and for the
+/// gzip expansion limit.
 struct Counted<R> {
     inner: R,
     count: Arc<AtomicU64>,
@@ -233,14 +270,34 @@ impl<R: Read> Read for Counted<R> {
     }
 }
 
-fn open_counted(path: &Path, name: &str, count: Option<&Arc<AtomicU64>>) -> Result<Input, IngestError> {
+/// Opens a file as a decoded stream (see `stream::open_stream`); `count` adds the bytes read to a progress counter.
+fn open_counted(
+    path: &Path,
+    name: &str,
+    opts: &IngestOptions,
+    count: Option<&Arc<AtomicU64>>,
+) -> Result<(Input, Detected), IngestError> {
     let file = File::open(path).map_err(|source| IngestError::Open { path: name.to_string(), source })?;
-    let boxed: Box<dyn Read + Send> = match count {
+    let raw: Box<dyn Read + Send> = match count {
         Some(count) => Box::new(Counted { inner: file, count: Arc::clone(count) }),
         None => Box::new(file),
     };
-    maybe_gunzip(BufReader::with_capacity(READ_BUFFER, boxed))
-        .map_err(|source| IngestError::Open { path: name.to_string(), source })
+    Ok(open_stream(raw, opts.max_gzip_ratio))
+}
+
+/// Checks up front that an input can be read at all, so a missing, unreadable or directory input stops the run
+/// before anything is written (plain text inputs are otherwise first opened only when read). A pipe (`<(zcat
+/// ...)`) is not opened here: opening and closing it would lose what its writer had sent.
+fn check_readable(path: &Path, name: &str) -> Result<(), IngestError> {
+    let open_err = |source| IngestError::Open { path: name.to_string(), source };
+    let meta = std::fs::metadata(path).map_err(open_err)?;
+    if meta.is_dir() {
+        return Err(open_err(std::io::Error::other(format!(
+            "it is a directory: give the files in it ({}/*.csv ...)",
+            name.trim_end_matches('/')
+        ))));
+    }
+    if meta.is_file() { File::open(path).map(drop).map_err(open_err) } else { Ok(()) }
 }
 
 /// Guesses a stdin format from its first bytes: `{` JSONL, `[` JSON, a tab in the first line TSV, a comma CSV.
@@ -256,15 +313,18 @@ fn sniff(head: &[u8]) -> InputFormat {
     }
 }
 
-fn delimited_reader(input: Input, format: InputFormat) -> csv::Reader<Input> {
+fn delimited_reader(input: Input, format: InputFormat, max_record_bytes: usize) -> Delimited {
+    let tsv = format == InputFormat::Tsv;
+    let guard = RecordGuard::new(input, max_record_bytes, if tsv { b'\t' } else { b',' }, !tsv);
     let mut b = csv::ReaderBuilder::new();
     // Records end at '\n' (a '\r' before it is trimmed from the last field): with the default CRLF terminator
-    // csv-core miscounts line numbers on CRLF files, and error messages must name the right line.
+    // csv-core miscounts line numbers on CRLF files, and error messages must name the right line. RecordGuard
+    // follows exactly this configuration to find where records end.
     b.has_headers(false).flexible(true).terminator(csv::Terminator::Any(b'\n'));
-    if format == InputFormat::Tsv {
+    if tsv {
         b.delimiter(b'\t').quoting(false);
     }
-    b.from_reader(input)
+    b.from_reader(guard)
 }
 
 fn csv_io(e: csv::Error) -> std::io::Error {
@@ -274,30 +334,66 @@ fn csv_io(e: csv::Error) -> std::io::Error {
     }
 }
 
-/// Reads a CSV/TSV header, BOM removed; `None` for an empty input.
-fn read_header(rdr: &mut csv::Reader<Input>, name: &str) -> Result<Option<Vec<String>>, IngestError> {
+/// Reads a CSV/TSV header; `None` for an empty input.
+fn read_header(rdr: &mut Delimited, name: &str, encoding: TextEncoding) -> Result<Option<Vec<String>>, IngestError> {
     let mut rec = csv::ByteRecord::new();
     let has = rdr.read_byte_record(&mut rec).map_err(|e| IngestError::Read {
         path: name.to_string(),
-        line: 1,
+        line: 0, // (the header is line 1: the error is in it)
         source: csv_io(e),
     })?;
-    Ok(has.then(|| {
+    if !has {
+        return Ok(None);
+    }
+    rdr.get_mut().next_info();
+    let last = rec.len().saturating_sub(1);
+    Ok(Some(
         rec.iter()
             .enumerate()
             .map(|(i, f)| {
-                let s = String::from_utf8_lossy(f);
+                let f = if i == last { f.strip_suffix(b"\r").unwrap_or(f) } else { f };
+                let s = encoding::decode(f, encoding).text;
                 let s = if i == 0 { s.trim_start_matches('\u{feff}') } else { &s };
                 s.trim().to_string()
             })
-            .collect()
-    }))
+            .collect(),
+    ))
+}
+
+/// A header's columns for an error message: control characters escaped (a binary file's "header" is garbage that
+/// must not reach the terminal as is), and at most [`MAX_COLUMNS_SHOWN`] characters.
+fn shown_columns(header: &[String]) -> String {
+    let mut out = String::new();
+    for (i, h) in header.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        for c in h.chars() {
+            if c.is_control() {
+                out.extend(c.escape_debug());
+            } else {
+                out.push(c);
+            }
+        }
+        if out.chars().count() > MAX_COLUMNS_SHOWN {
+            let cut: String = out.chars().take(MAX_COLUMNS_SHOWN).collect();
+            return format!("{cut}… ({} columns)", header.len());
+        }
+    }
+    out
+}
+
+/// The encoding values of a source are read with: UTF-8 when its byte order mark says so or it was UTF-16 (now
+/// decoded), else `--encoding`.
+fn effective_encoding(opts: &IngestOptions, detected: Detected) -> TextEncoding {
+    if detected.is_utf8() { TextEncoding::Utf8 } else { opts.encoding }
 }
 
 /// Opens every input to learn formats and columns, and checks the text column exists.
 ///
 /// # Errors
-/// An input that cannot be opened, whose format cannot be told, or that lacks the text column.
+/// An input that does not exist, cannot be opened or is a directory, whose format cannot be told, or that lacks
+/// the text column.
 pub fn plan(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Plan, IngestError> {
     let mut sources = Vec::new();
     let mut columns: Vec<String> = Vec::new();
@@ -317,13 +413,15 @@ pub fn plan(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Plan, IngestErro
             header: None,
             stdin_csv: None,
             stdin_lines: None,
+            detected: Detected::default(),
             _spool: None,
         };
         let mut stdin: Option<Input> = None;
         if path == Path::new("-") {
             let raw: Box<dyn Read + Send> = Box::new(std::io::stdin());
-            let mut input = maybe_gunzip(BufReader::with_capacity(READ_BUFFER, raw)).map_err(open_err)?;
-            let head = input.fill_buf().map_err(open_err)?;
+            let (mut input, detected) = open_stream(raw, opts.max_gzip_ratio);
+            source.detected = detected;
+            let head = input.fill_buf().unwrap_or_default();
             source.format = opts.format.unwrap_or_else(|| sniff(head));
             if matches!(source.format, InputFormat::Json | InputFormat::Jsonl) {
                 // JSON keys can appear on any line, so stdin is spooled to disk and read twice like a file.
@@ -341,6 +439,7 @@ pub fn plan(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Plan, IngestErro
                 stdin = Some(input);
             }
         } else {
+            check_readable(path, &name)?;
             source.format = opts
                 .format
                 .or_else(|| InputFormat::from_path(path))
@@ -348,18 +447,18 @@ pub fn plan(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Plan, IngestErro
         }
         match source.format {
             InputFormat::Csv | InputFormat::Tsv => {
-                let input = match stdin.take() {
-                    Some(i) => i,
-                    None => open_path(path, &name)?,
+                let (input, detected) = match stdin.take() {
+                    Some(i) => (i, source.detected),
+                    None => open_counted(path, &name, opts, None)?,
                 };
-                let mut rdr = delimited_reader(input, source.format);
-                source.header = read_header(&mut rdr, &name)?;
+                let mut rdr = delimited_reader(input, source.format, opts.max_record_bytes);
+                source.header = read_header(&mut rdr, &name, effective_encoding(opts, detected))?;
                 if let Some(header) = &source.header {
                     if !header.contains(&opts.text_col) {
                         return Err(IngestError::MissingColumn {
                             path: name,
                             column: opts.text_col.clone(),
-                            found: header.join(", "),
+                            found: shown_columns(header),
                         });
                     }
                     for h in header {
@@ -372,7 +471,9 @@ pub fn plan(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Plan, IngestErro
             }
             InputFormat::Jsonl | InputFormat::Json => {
                 if let Some(p) = &source.path {
-                    for key in scan_json_keys(open_path(p, &name)?, source.format) {
+                    let (input, detected) = open_counted(p, &name, opts, None)?;
+                    let encoding = effective_encoding(opts, detected.or(source.detected));
+                    for key in scan_json_keys(input, source.format, encoding, opts.max_record_bytes) {
                         add_column(&key, &mut columns);
                     }
                 }
@@ -384,9 +485,16 @@ pub fn plan(inputs: &[PathBuf], opts: &IngestOptions) -> Result<Plan, IngestErro
     Ok(Plan { sources, columns, opts: opts.clone() })
 }
 
+/// True for a JSONL line that is not a record: blank, or a comment (`#` or `//` first). No JSON value starts with
+/// either, so nothing that could be a record is skipped; annotated JSONL test files are common.
+fn blank_or_comment(line: &[u8]) -> bool {
+    let start = line.iter().position(|b| !b.is_ascii_whitespace()).map_or(&[][..], |p| &line[p..]);
+    start.is_empty() || start.starts_with(b"#") || start.starts_with(b"//")
+}
+
 /// The keys of every JSON object in a JSONL or JSON input, in order of first appearance. Lines that do not parse
-/// are skipped here: they become error rows when the records are read.
-fn scan_json_keys(mut input: Input, format: InputFormat) -> Vec<String> {
+/// (or are over the record limit) are skipped here: they become error rows when the records are read.
+fn scan_json_keys(mut input: Input, format: InputFormat, encoding: TextEncoding, max: usize) -> Vec<String> {
     let mut keys: Vec<String> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut note = |obj: &serde_json::Map<String, Value>| {
@@ -399,16 +507,23 @@ fn scan_json_keys(mut input: Input, format: InputFormat) -> Vec<String> {
     };
     if format == InputFormat::Jsonl {
         let mut buf = Vec::new();
-        while input.read_until(b'\n', &mut buf).is_ok_and(|n| n > 0) {
-            if let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(&buf) {
+        while let Ok(line) = records::read_line(input.as_mut(), &mut buf, max) {
+            if line.len == 0 {
+                break;
+            }
+            if line.cut || blank_or_comment(&buf) {
+                continue;
+            }
+            let text = encoding::decode(&buf, encoding).text;
+            if let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(&text) {
                 note(&obj);
             }
-            buf.clear();
         }
     } else {
-        let mut text = Vec::new();
-        if input.take(MAX_JSON_DOCUMENT).read_to_end(&mut text).is_ok() {
-            match serde_json::from_slice::<Value>(&text) {
+        let mut bytes = Vec::new();
+        if input.take(MAX_JSON_DOCUMENT).read_to_end(&mut bytes).is_ok() {
+            let (text, _, _) = encoding::decode_owned(bytes, encoding);
+            match serde_json::from_str::<Value>(&text) {
                 Ok(Value::Object(obj)) => note(&obj),
                 Ok(Value::Array(items)) => items.iter().filter_map(Value::as_object).for_each(&mut note),
                 _ => {}
@@ -421,17 +536,19 @@ fn scan_json_keys(mut input: Input, format: InputFormat) -> Vec<String> {
 /// The source being read.
 enum Active {
     Delimited {
-        rdr: csv::Reader<Input>,
+        rdr: Box<Delimited>,
         /// Global column of each field (by position); `None` for the text and id fields.
         col_map: Vec<Option<usize>>,
         header: Vec<String>,
         text_idx: usize,
         id_idx: Option<usize>,
+        encoding: TextEncoding,
     },
     Lines {
         input: Input,
         json: bool,
         line: u64,
+        encoding: TextEncoding,
     },
     Items {
         items: std::vec::IntoIter<Value>,
@@ -441,6 +558,24 @@ enum Active {
     BrokenDocument(Option<(String, String)>),
 }
 
+/// Values of the current source read as Windows-1250 by [`TextEncoding::Auto`], for the run's notes.
+#[derive(Clone, Copy, Debug, Default)]
+struct Fallbacks {
+    values: u64,
+    first_line: u64,
+}
+
+impl Fallbacks {
+    fn note(&mut self, fell_back: bool, line: u64) {
+        if fell_back {
+            if self.values == 0 {
+                self.first_line = line;
+            }
+            self.values += 1;
+        }
+    }
+}
+
 /// Streams records from a [`Plan`] in batches, in input order.
 pub struct Reader {
     plan: Plan,
@@ -448,6 +583,8 @@ pub struct Reader {
     current: Option<(usize, Active)>,
     col_index: HashMap<String, usize>,
     damage: Vec<IngestError>,
+    notes: Vec<String>,
+    fallbacks: Fallbacks,
     buf: Vec<u8>,
     bytes_read: Arc<AtomicU64>,
 }
@@ -469,6 +606,8 @@ impl Reader {
             current: None,
             col_index,
             damage: Vec::new(),
+            notes: Vec::new(),
+            fallbacks: Fallbacks::default(),
             buf: Vec::new(),
             bytes_read: Arc::new(AtomicU64::new(0)),
         }
@@ -493,6 +632,14 @@ impl Reader {
         &self.damage
     }
 
+    /// What was read differently from plain UTF-8 with LF line ends, one line per input and finding (values read
+    /// as Windows-1250, UTF-16, CR line ends), for the run summary: nothing there is an error, but a user should
+    /// know the bytes were interpreted.
+    #[must_use]
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
     /// The next batch of at most `batch_size` records; empty at the end of the inputs.
     pub fn next_batch(&mut self) -> Vec<Record> {
         let size = self.plan.opts.batch_size.max(1);
@@ -509,9 +656,25 @@ impl Reader {
         batch
     }
 
+    /// Notes what the finished source fell back to.
+    fn close_source(&mut self) {
+        let f = std::mem::take(&mut self.fallbacks);
+        if f.values > 0 {
+            let name = &self.plan.sources[self.next_source - 1].name;
+            self.notes.push(format!(
+                "{name}: {} value(s) were not UTF-8 and were read as Windows-1250 (the first on line {}); \
+                 --encoding utf-8 makes them errors instead",
+                f.values, f.first_line
+            ));
+        }
+    }
+
     /// Opens the next source; false when there is none. A source that cannot be opened any more (it could at plan
     /// time) is recorded as damage and skipped.
     fn activate_next(&mut self) -> bool {
+        if self.next_source > 0 {
+            self.close_source();
+        }
         while self.next_source < self.plan.sources.len() {
             let i = self.next_source;
             self.next_source += 1;
@@ -528,16 +691,18 @@ impl Reader {
     }
 
     fn open_source(&mut self, i: usize) -> Result<Option<Active>, IngestError> {
+        let opts = &self.plan.opts;
         let source = &mut self.plan.sources[i];
         let name = source.name.clone();
         let count = Arc::clone(&self.bytes_read);
         let reopen = |s: &SourcePlan| match &s.path {
-            Some(p) => open_counted(p, &s.name, Some(&count)),
+            Some(p) => open_counted(p, &s.name, opts, Some(&count)),
             None => {
                 Err(IngestError::Open { path: s.name.clone(), source: std::io::Error::other("stdin was already read") })
             }
         };
-        Ok(Some(match source.format {
+        let mut detected = source.detected;
+        let active = match source.format {
             InputFormat::Csv | InputFormat::Tsv => {
                 let Some(header) = source.header.clone() else {
                     return Ok(None);
@@ -545,12 +710,13 @@ impl Reader {
                 let rdr = match source.stdin_csv.take() {
                     Some(r) => r,
                     None => {
-                        let mut r = delimited_reader(reopen(source)?, source.format);
-                        read_header(&mut r, &name)?;
+                        let (input, found) = reopen(source)?;
+                        detected = detected.or(found);
+                        let mut r = delimited_reader(input, source.format, opts.max_record_bytes);
+                        read_header(&mut r, &name, effective_encoding(opts, detected))?;
                         r
                     }
                 };
-                let opts = &self.plan.opts;
                 let text_idx = header.iter().position(|h| *h == opts.text_col).unwrap_or(0);
                 let id_idx = header.iter().position(|h| *h == opts.id_col);
                 let col_map = header
@@ -562,33 +728,35 @@ impl Reader {
                         },
                     )
                     .collect();
-                Active::Delimited { rdr, col_map, header, text_idx, id_idx }
+                let encoding = effective_encoding(opts, detected);
+                Active::Delimited { rdr: Box::new(rdr), col_map, header, text_idx, id_idx, encoding }
             }
             InputFormat::Jsonl | InputFormat::Text => {
                 let input = match source.stdin_lines.take() {
                     Some(i) => i,
-                    None => reopen(source)?,
+                    None => {
+                        let (input, found) = reopen(source)?;
+                        detected = detected.or(found);
+                        input
+                    }
                 };
-                Active::Lines { input, json: source.format == InputFormat::Jsonl, line: 0 }
+                let encoding = effective_encoding(opts, detected);
+                Active::Lines { input, json: source.format == InputFormat::Jsonl, line: 0, encoding }
             }
             InputFormat::Json => {
-                let mut text = Vec::new();
-                let input = reopen(source)?;
-                input.take(MAX_JSON_DOCUMENT).read_to_end(&mut text).map_err(|e| IngestError::Read {
+                let mut bytes = Vec::new();
+                let (input, found) = reopen(source)?;
+                detected = detected.or(found);
+                input.take(MAX_JSON_DOCUMENT + 1).read_to_end(&mut bytes).map_err(|e| IngestError::Read {
                     path: name.clone(),
                     line: 0,
                     source: e,
                 })?;
-                match serde_json::from_slice::<Value>(&text) {
-                    Ok(Value::Array(items)) => Active::Items { items: items.into_iter(), index: 0 },
-                    Ok(other) => Active::Items { items: vec![other].into_iter(), index: 0 },
-                    Err(e) => {
-                        let raw = String::from_utf8_lossy(&text).into_owned();
-                        Active::BrokenDocument(Some((format!("invalid JSON: {e}"), raw)))
-                    }
-                }
+                json_document(bytes, effective_encoding(opts, detected), opts.max_record_bytes, &mut self.fallbacks)
             }
-        }))
+        };
+        self.notes.extend(detected.notes(&name));
+        Ok(Some(active))
     }
 
     /// The next record of the current source; `None` at its end (or where it broke off).
@@ -598,52 +766,67 @@ impl Reader {
         let opts = &self.plan.opts;
         let ncols = self.plan.columns.len();
         match active {
-            Active::Delimited { rdr, col_map, header, text_idx, id_idx } => {
+            Active::Delimited { rdr, col_map, header, text_idx, id_idx, encoding } => loop {
                 let mut rec = csv::ByteRecord::new();
                 match rdr.read_byte_record(&mut rec) {
-                    Ok(false) => None,
+                    Ok(false) => return None,
                     Ok(true) => {
-                        let line = rec.position().map_or(0, csv::Position::line);
-                        Some(delimited_record(&rec, line, name, header, col_map, *text_idx, *id_idx, ncols))
+                        let fallback_line = rec.position().map_or(0, csv::Position::line);
+                        let info = rdr.get_mut().next_info().unwrap_or(RecordInfo {
+                            line: fallback_line,
+                            len: rec.as_slice().len() as u64,
+                            cut: false,
+                            open_quote: None,
+                        });
+                        // A blank CRLF line is one field holding '\r': skipped like a blank LF line.
+                        if rec.len() == 1 && &rec[0] == b"\r" && !info.cut {
+                            continue;
+                        }
+                        let fields = FieldMap { header, col_map, text_idx: *text_idx, id_idx: *id_idx };
+                        let ctx = Ctx { name, ncols, encoding: *encoding, max: opts.max_record_bytes };
+                        return Some(delimited_record(&rec, &info, &fields, &ctx, &mut self.fallbacks));
                     }
                     Err(e) => {
-                        let line = e.position().map_or(0, csv::Position::line);
+                        // The guard has read up to the break: the lines before the one it was in are whole.
+                        let line = rdr.get_ref().line().saturating_sub(1);
                         self.damage.push(IngestError::Read { path: name.to_string(), line, source: csv_io(e) });
-                        None
+                        return None;
                     }
                 }
-            }
-            Active::Lines { input, json, line } => loop {
-                self.buf.clear();
-                let read = input.read_until(b'\n', &mut self.buf);
+            },
+            Active::Lines { input, json, line, encoding } => loop {
+                let read = records::read_line(input.as_mut(), &mut self.buf, opts.max_record_bytes);
                 *line += 1;
-                let n = match read {
-                    Ok(n) => n,
+                let ctx = Ctx { name, ncols, encoding: *encoding, max: opts.max_record_bytes };
+                let got = match read {
+                    Ok(got) => got,
                     Err(source) => {
                         self.damage.push(IngestError::Read { path: name.to_string(), line: *line - 1, source });
                         // What was read of the broken line is kept, as a row with an error.
                         if self.buf.is_empty() {
                             return None;
                         }
-                        let text = String::from_utf8_lossy(&self.buf).into_owned();
-                        let id = format!("{name}:{line}");
-                        let error = Some(format!("line {line}: incomplete: the input broke off here"));
-                        let rec = Record { id, body: Body::Text(text), meta: vec![None; ncols], error };
+                        let text = String::from_utf8_lossy(encoding::cut_at_char(&self.buf, self.buf.len()));
+                        let error = format!("line {line}: incomplete: the input broke off here");
+                        let rec = ctx.failed(*line, text.into_owned(), error);
                         self.current = None;
                         return Some(rec);
                     }
                 };
-                if n == 0 {
+                if got.len == 0 {
                     return None;
                 }
-                let bytes = trim_eol(&self.buf);
-                if *json {
-                    if bytes.iter().all(u8::is_ascii_whitespace) {
-                        continue; // blank lines in JSONL are separators, not records
-                    }
-                    return Some(json_line_record(bytes, *line, name, opts, &self.col_index, ncols));
+                if *json && blank_or_comment(&self.buf) {
+                    continue; // blank lines and comments in JSONL are not records
                 }
-                let (text, error) = decode(bytes, *line, "text");
+                if got.cut {
+                    return Some(ctx.too_long(*line, &self.buf, got.content));
+                }
+                let bytes = self.buf.strip_suffix(b"\r").unwrap_or(&self.buf);
+                if *json {
+                    return Some(json_line_record(bytes, *line, &ctx, opts, &self.col_index, &mut self.fallbacks));
+                }
+                let (text, error) = ctx.decode(bytes, *line, "text", &mut self.fallbacks);
                 return Some(Record {
                     id: format!("{name}:{line}"),
                     body: Body::Text(text),
@@ -678,51 +861,114 @@ impl Reader {
     }
 }
 
-fn trim_eol(buf: &[u8]) -> &[u8] {
-    let b = buf.strip_suffix(b"\n").unwrap_or(buf);
-    b.strip_suffix(b"\r").unwrap_or(b)
-}
-
-/// Decodes UTF-8; invalid bytes become U+FFFD and an error naming the line, column and byte offset.
-fn decode(bytes: &[u8], line: u64, column: &str) -> (String, Option<String>) {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => (s.to_string(), None),
-        Err(e) => (
-            String::from_utf8_lossy(bytes).into_owned(),
-            Some(format!("line {line}: invalid UTF-8 in {column} at byte {}", e.valid_up_to())),
-        ),
+/// A whole `.json` document (read up to one byte past [`MAX_JSON_DOCUMENT`]): its items, or one error record.
+/// An empty (or all-whitespace) document holds no records, like an empty CSV.
+fn json_document(bytes: Vec<u8>, encoding: TextEncoding, max_kept: usize, fallbacks: &mut Fallbacks) -> Active {
+    let keep = |bytes: &[u8]| String::from_utf8_lossy(encoding::cut_at_char(bytes, max_kept)).into_owned();
+    if bytes.len() as u64 > MAX_JSON_DOCUMENT {
+        let error = format!(
+            "JSON document over {} MiB: not read (write it as JSONL, one object a line)",
+            MAX_JSON_DOCUMENT >> 20
+        );
+        return Active::BrokenDocument(Some((error, keep(&bytes))));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Active::Items { items: Vec::new().into_iter(), index: 0 };
+    }
+    let (text, invalid_at, fell_back) = encoding::decode_owned(bytes, encoding);
+    fallbacks.note(fell_back, 1);
+    if let Some(at) = invalid_at {
+        let raw = keep(text.as_bytes());
+        return Active::BrokenDocument(Some((format!("invalid UTF-8 in the JSON document at byte {at}"), raw)));
+    }
+    match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Array(items)) => Active::Items { items: items.into_iter(), index: 0 },
+        Ok(other) => Active::Items { items: vec![other].into_iter(), index: 0 },
+        Err(e) => Active::BrokenDocument(Some((format!("invalid JSON: {e}"), keep(text.as_bytes())))),
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn delimited_record(
-    rec: &csv::ByteRecord,
-    line: u64,
-    name: &str,
-    header: &[String],
-    col_map: &[Option<usize>],
+/// What every record of a source shares when it is built.
+struct Ctx<'a> {
+    name: &'a str,
+    ncols: usize,
+    encoding: TextEncoding,
+    /// The record limit.
+    max: usize,
+}
+
+impl Ctx<'_> {
+    /// A record that could not be read: id `<file>:<line>`, no columns, the error.
+    fn failed(&self, line: u64, text: String, error: String) -> Record {
+        Record {
+            id: format!("{}:{line}", self.name),
+            body: Body::Text(text),
+            meta: vec![None; self.ncols],
+            error: Some(error),
+        }
+    }
+
+    /// A line over the record limit, of which `kept` was read: "text too long", and the text it starts with.
+    fn too_long(&self, line: u64, kept: &[u8], len: u64) -> Record {
+        let text = encoding::decode(encoding::cut_at_char(kept, self.max), self.encoding).text.into_owned();
+        self.failed(line, text, self.too_long_message(line, len))
+    }
+
+    fn too_long_message(&self, line: u64, len: u64) -> String {
+        format!(
+            "text too long: line {line} has {len} bytes, over the reading limit of {} (2 × --max-text-bytes + 64 KiB); \
+             only its start was kept",
+            self.max
+        )
+    }
+
+    /// Decodes a value: the text, and an error naming the line, column and byte offset when it is not text.
+    fn decode(&self, bytes: &[u8], line: u64, column: &str, fallbacks: &mut Fallbacks) -> (String, Option<String>) {
+        let d = encoding::decode(bytes, self.encoding);
+        fallbacks.note(d.fell_back, line);
+        let error = d.invalid_at.map(|at| format!("line {line}: invalid UTF-8 in {column} at byte {at}"));
+        (d.text.into_owned(), error)
+    }
+}
+
+/// Where a CSV/TSV source's fields go.
+struct FieldMap<'a> {
+    header: &'a [String],
+    col_map: &'a [Option<usize>],
     text_idx: usize,
     id_idx: Option<usize>,
-    ncols: usize,
+}
+
+fn delimited_record(
+    rec: &csv::ByteRecord,
+    info: &RecordInfo,
+    fields: &FieldMap<'_>,
+    ctx: &Ctx<'_>,
+    fallbacks: &mut Fallbacks,
 ) -> Record {
+    let line = info.line;
+    let header = fields.header;
     let mut errors: Vec<String> = Vec::new();
-    let mut meta = vec![None; ncols];
+    let mut meta = vec![None; ctx.ncols];
     let mut text = String::new();
     let mut id = None;
     let last = rec.len().saturating_sub(1);
     for (k, field) in rec.iter().enumerate().take(header.len()) {
         let field = if k == last { field.strip_suffix(b"\r").unwrap_or(field) } else { field };
-        let (value, err) = decode(field, line, &format!("column '{}'", header[k]));
+        let (value, err) = ctx.decode(field, line, &format!("column '{}'", header[k]), fallbacks);
         errors.extend(err);
-        if k == text_idx {
+        if k == fields.text_idx {
             text = value;
-        } else if Some(k) == id_idx {
+        } else if Some(k) == fields.id_idx {
             id = Some(value).filter(|v| !v.is_empty());
-        } else if let Some(Some(c)) = col_map.get(k) {
+        } else if let Some(Some(c)) = fields.col_map.get(k) {
             meta[*c] = Some(value);
         }
     }
-    if rec.len() != header.len() {
+    if info.cut {
+        // The cut record's missing fields and a character split at the cut are the cut's doing: one error says it.
+        errors = vec![ctx.too_long_message(line, info.len)];
+    } else if rec.len() != header.len() {
         let mut msg = format!("line {line}: {} fields, the header has {}", rec.len(), header.len());
         if rec.len() > header.len() {
             let extra: Vec<String> = rec
@@ -734,8 +980,13 @@ fn delimited_record(
         }
         errors.insert(0, msg);
     }
+    if let Some(open) = info.open_quote {
+        errors.push(format!(
+            "line {line}: unterminated quote: the quoted field opened on line {open} runs to the end of the file"
+        ));
+    }
     Record {
-        id: id.unwrap_or_else(|| format!("{name}:{line}")),
+        id: id.unwrap_or_else(|| format!("{}:{line}", ctx.name)),
         body: Body::Text(text),
         meta,
         error: (!errors.is_empty()).then(|| errors.join("; ")),
@@ -745,25 +996,21 @@ fn delimited_record(
 fn json_line_record(
     bytes: &[u8],
     line: u64,
-    name: &str,
+    ctx: &Ctx<'_>,
     opts: &IngestOptions,
     col_index: &HashMap<String, usize>,
-    ncols: usize,
+    fallbacks: &mut Fallbacks,
 ) -> Record {
-    let failed = |text: String, error: String| Record {
-        id: format!("{name}:{line}"),
-        body: Body::Text(text),
-        meta: vec![None; ncols],
-        error: Some(error),
-    };
-    let (raw, utf8_error) = decode(bytes, line, "JSON");
+    let (raw, utf8_error) = ctx.decode(bytes, line, "JSON", fallbacks);
     if let Some(e) = utf8_error {
-        return failed(raw, e);
+        return ctx.failed(line, raw, e);
     }
     match serde_json::from_str::<Value>(&raw) {
-        Ok(Value::Object(obj)) => object_record(obj, line, &format!("line {line}"), name, opts, col_index, ncols),
-        Ok(_) => failed(raw, format!("line {line}: not a JSON object")),
-        Err(e) => failed(raw, format!("line {line}: invalid JSON: {e}")),
+        Ok(Value::Object(obj)) => {
+            object_record(obj, line, &format!("line {line}"), ctx.name, opts, col_index, ctx.ncols)
+        }
+        Ok(_) => ctx.failed(line, raw, format!("line {line}: not a JSON object")),
+        Err(e) => ctx.failed(line, raw, format!("line {line}: invalid JSON: {e}")),
     }
 }
 
@@ -883,11 +1130,16 @@ mod tests {
     fn text_lines_invalid_utf8_and_gzip() {
         let dir = tempfile::tempdir().unwrap();
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        gz.write_all(b"one\n\nvy\xF8\xEDzena\n").unwrap();
+        gz.write_all(b"one\n\nvy\xF8\xEDzena\nbin\x00\xFF\n").unwrap();
         let p = write(&dir, "d.txt.gz", &gz.finish().unwrap());
         let (_, recs, _) = read_all(&p, &IngestOptions::default());
-        assert_eq!(recs.len(), 3);
+        assert_eq!(recs.len(), 4);
         assert_eq!(recs[1].body, Body::Text(String::new()));
+        // Windows-1250 is read as such in auto mode; binary stays an error.
+        assert_eq!((&recs[2].body, &recs[2].error), (&Body::Text("vyřízena".into()), &None));
+        assert!(recs[3].error.as_ref().unwrap().contains("line 4: invalid UTF-8 in text at byte 4"), "{:?}", recs[3]);
+        let strict = IngestOptions { encoding: TextEncoding::Utf8, ..IngestOptions::default() };
+        let (_, recs, _) = read_all(&p, &strict);
         assert!(recs[2].error.as_ref().unwrap().contains("invalid UTF-8"));
     }
 

@@ -14,7 +14,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 use hlas::analyze::{AnalyzeOptions, DEFAULT_MAX_TEXT_BYTES};
 use hlas::eval::{EvalOptions, evaluate_file};
 use hlas::flags::FlagRules;
-use hlas::ingest::{DEFAULT_BATCH_SIZE, IngestOptions, InputFormat, Reader, plan};
+use hlas::ingest::{
+    DEFAULT_BATCH_SIZE, DEFAULT_MAX_GZIP_RATIO, IngestOptions, InputFormat, Reader, TextEncoding, plan, record_limit,
+};
 use hlas::report::{ReportOptions, write_report};
 use hlas::run::{RunOptions, run};
 use hlas::write::{JsonlSink, PartitionKey, PartitionedSink, Sink, TableFormat, TableSink, output_schema};
@@ -123,9 +125,18 @@ Exit codes: 0 done (rows with `error` set included); 1 an error stopped the run,
         /// Records per batch.
         #[arg(long, default_value_t = DEFAULT_BATCH_SIZE)]
         batch_size: usize,
-        /// Longest text analysed, in bytes; longer records get a row with `error` set.
+        /// Longest text analysed, in bytes; longer records get a row with `error` set. A record over twice this
+        /// plus 64 KiB is not even held in memory: its start is kept, the rest skipped.
         #[arg(long, default_value_t = DEFAULT_MAX_TEXT_BYTES)]
         max_text_bytes: usize,
+        /// Text encoding of the inputs. auto: UTF-8, and a value (CSV field, line) that is not valid UTF-8 but reads
+        /// cleanly as Windows-1250 is read as Windows-1250. A byte order mark (UTF-8, UTF-16) always wins.
+        #[arg(long, value_enum, default_value_t = TextEncoding::Auto)]
+        encoding: TextEncoding,
+        /// Stop a gzip input that expands more than this many times its compressed size, after its first 64 MiB
+        /// (a gzip bomb); 0: no limit.
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_GZIP_RATIO)]
+        max_gzip_ratio: u64,
         /// Label a text with a strongly positive and a strongly negative sentence `mixed` (sentiment_label gets a
         /// fourth value); without it every text is negative, neutral or positive by its overall score.
         #[arg(long)]
@@ -277,6 +288,8 @@ fn dispatch(command: Command) -> Result<ExitCode> {
             threads,
             batch_size,
             max_text_bytes,
+            encoding,
+            max_gzip_ratio,
             mixed,
             redact,
             progress,
@@ -285,7 +298,15 @@ fn dispatch(command: Command) -> Result<ExitCode> {
             resources,
         } => {
             let res = resources.load()?;
-            let ingest = IngestOptions { text_col, id_col, format: input_format, batch_size };
+            let ingest = IngestOptions {
+                text_col,
+                id_col,
+                format: input_format,
+                batch_size,
+                encoding,
+                max_record_bytes: record_limit(max_text_bytes),
+                max_gzip_ratio,
+            };
             let plan = plan(&inputs, &ingest)?;
             let format = match (format, &partition_by) {
                 (Some(f), _) => f,

@@ -111,6 +111,9 @@ pub struct Summary {
     pub flagged: u64,
     /// Inputs that broke off part-way (messages naming file and line).
     pub damage: Vec<String>,
+    /// How inputs were read where that differs from UTF-8 with LF line ends (Windows-1250 values, UTF-16, CR line
+    /// ends): not errors, but worth a line on stderr.
+    pub notes: Vec<String>,
     /// Input bytes of the analysed texts.
     pub text_bytes: u64,
     /// Personal data masked, per kind (`--redact`).
@@ -145,6 +148,9 @@ impl Summary {
         s.push_str(&format!("hlas: languages: {}\n", langs.join(", ")));
         if !self.redacted.is_empty() {
             s.push_str(&format!("hlas: redacted: {}\n", self.redacted));
+        }
+        for n in &self.notes {
+            s.push_str(&format!("hlas: note: {n}\n"));
         }
         for d in &self.damage {
             s.push_str(&format!("hlas: input damaged: {d}\n"));
@@ -250,6 +256,7 @@ pub fn run(
     })?;
     progress.finish();
     summary.damage = reader.damage().iter().map(ToString::to_string).collect();
+    summary.notes = reader.notes().to_vec();
     sink.finish()?;
     summary.elapsed = started.elapsed();
     Ok(summary)

@@ -410,6 +410,7 @@ impl AtomicFile {
     /// The file cannot be created.
     pub fn create(dest: &Path) -> Result<(Self, BufWriter<File>), WriteError> {
         let name = dest.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+        remove_stale_partials(dest, &name);
         let tmp = dest.with_file_name(format!(".{name}.partial-{}", std::process::id()));
         let file = File::create(&tmp).map_err(|source| {
             let source = if source.kind() == std::io::ErrorKind::NotFound {
@@ -430,6 +431,42 @@ impl AtomicFile {
         std::fs::rename(&self.tmp, &self.dest).map_err(|source| WriteError::Io { path: self.dest.clone(), source })?;
         self.committed = true;
         Ok(())
+    }
+}
+
+/// Removes the `.<name>.partial-<pid>` files (or directories) beside `dest` that a run killed before it could
+/// clean up left behind (SIGKILL, a power cut: `Drop` never ran). Only where the process table is visible in
+/// `/proc`: a partial is stale when its process is gone, and the partial of a run still going is left alone. (A
+/// run in another PID namespace writing the same name in a shared directory looks gone; two runs writing one
+/// output race at the rename anyway.) Best effort: what cannot be removed stays, and is never read as output.
+fn remove_stale_partials(dest: &Path, name: &str) {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let prefix = format!(".{name}.partial-");
+    let own = std::process::id().to_string();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(pid) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) || pid == own || proc.join(pid).exists() {
+            continue;
+        }
+        let path = entry.path();
+        let _ = if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
     }
 }
 
@@ -698,6 +735,7 @@ impl PartitionedSink {
             }
         }
         let name = dir.file_name().map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+        remove_stale_partials(dir, &name);
         let tmp = dir.with_file_name(format!(".{name}.partial-{}", std::process::id()));
         std::fs::create_dir_all(&tmp).map_err(io)?;
         let fields: Vec<_> =

@@ -400,7 +400,14 @@ fn bad_inputs_give_documented_results() {
     let errors: Vec<_> = rows_r.iter().filter_map(|r| r.error.clone()).collect();
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert!(errors.iter().all(|e| e.starts_with("line ") && e.contains("fields, the header has 3")));
-    let (_, batches, _dir) = analyze(&[testdata("bad/invalid_utf8.csv")], &[]);
+    // A Windows-1250 value is read as such (--encoding auto); with --encoding utf-8 it is an error row.
+    let (out, batches, _dir) = analyze(&[testdata("bad/invalid_utf8.csv")], &[]);
+    let rows_u = rows(&batches);
+    assert_eq!(rows_u.len(), 3);
+    let fixed = by_id(&rows_u, "iu-2");
+    assert_eq!((fixed.text.as_str(), &fixed.error), ("Reklamace nebyla vyřízena", &None));
+    assert!(stderr(&out).contains("note: ") && stderr(&out).contains("read as Windows-1250"), "{}", stderr(&out));
+    let (_, batches, _dir) = analyze(&[testdata("bad/invalid_utf8.csv")], &["--encoding", "utf-8"]);
     let rows_u = rows(&batches);
     assert_eq!(rows_u.len(), 3);
     let bad = by_id(&rows_u, "iu-2");
