@@ -806,9 +806,9 @@ impl Reader {
                         if self.buf.is_empty() {
                             return None;
                         }
-                        let text = String::from_utf8_lossy(encoding::cut_at_char(&self.buf, self.buf.len()));
+                        let text = encoding::decode(&self.buf, ctx.encoding).text.into_owned();
                         let error = format!("line {line}: incomplete: the input broke off here");
-                        let rec = ctx.failed(*line, text.into_owned(), error);
+                        let rec = ctx.failed(*line, text, error);
                         self.current = None;
                         return Some(rec);
                     }
