@@ -511,7 +511,7 @@ fn scan_json_keys(mut input: Input, format: InputFormat, encoding: TextEncoding,
             if line.len == 0 {
                 break;
             }
-            if line.cut || blank_or_comment(&buf) {
+            if line.cut || blank_or_comment(line.lead()) {
                 continue;
             }
             let text = encoding::decode(&buf, encoding).text;
@@ -816,7 +816,7 @@ impl Reader {
                 if got.len == 0 {
                     return None;
                 }
-                if *json && blank_or_comment(&self.buf) {
+                if *json && blank_or_comment(got.lead()) {
                     continue; // blank lines and comments in JSONL are not records
                 }
                 if got.cut {

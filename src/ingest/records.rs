@@ -24,6 +24,18 @@ pub(crate) struct Line {
     pub content: u64,
     /// True when the line was longer than the limit (not counting its `\n`): only the first bytes were kept.
     pub cut: bool,
+    /// Its first two bytes after leading ASCII whitespace, from the whole line (also the part dropped from a cut
+    /// line): enough to tell a blank line or a JSONL comment without keeping the line.
+    lead: [u8; 2],
+    lead_len: usize,
+}
+
+impl Line {
+    /// The line's first two bytes that are not leading ASCII whitespace (fewer for a shorter line; none for a
+    /// blank one).
+    pub fn lead(&self) -> &[u8] {
+        &self.lead[..self.lead_len]
+    }
 }
 
 /// Reads one line into `buf` (cleared first), without its `\n`, keeping at most `max` bytes of it and skipping the
@@ -33,7 +45,7 @@ pub(crate) struct Line {
 /// A read error of the input.
 pub(crate) fn read_line(input: &mut dyn BufRead, buf: &mut Vec<u8>, max: usize) -> io::Result<Line> {
     buf.clear();
-    let mut len = 0u64;
+    let mut line = Line { len: 0, content: 0, cut: false, lead: [0; 2], lead_len: 0 };
     loop {
         let avail = match input.fill_buf() {
             Ok(b) => b,
@@ -41,18 +53,34 @@ pub(crate) fn read_line(input: &mut dyn BufRead, buf: &mut Vec<u8>, max: usize) 
             Err(e) => return Err(e),
         };
         if avail.is_empty() {
-            return Ok(Line { len, content: len, cut: len > max as u64 });
+            line.content = line.len;
+            line.cut = line.len > max as u64;
+            return Ok(line);
         }
         let (data, used, done) = match avail.iter().position(|&b| b == b'\n') {
             Some(i) => (&avail[..i], i + 1, true),
             None => (avail, avail.len(), false),
         };
+        if line.lead_len < 2 {
+            for &b in data {
+                if line.lead_len == 0 && b.is_ascii_whitespace() {
+                    continue;
+                }
+                line.lead[line.lead_len] = b;
+                line.lead_len += 1;
+                if line.lead_len == 2 {
+                    break;
+                }
+            }
+        }
         let room = max.saturating_sub(buf.len());
         buf.extend_from_slice(&data[..data.len().min(room)]);
         input.consume(used);
-        len += used as u64;
+        line.len += used as u64;
         if done {
-            return Ok(Line { len, content: len - 1, cut: len - 1 > max as u64 });
+            line.content = line.len - 1;
+            line.cut = line.content > max as u64;
+            return Ok(line);
         }
     }
 }
@@ -294,14 +322,17 @@ mod tests {
 
     #[test]
     fn lines_are_cut_and_skipped() {
-        let mut input: &[u8] = b"short\r\n0123456789abc\nend";
+        let mut input: &[u8] = b"short\r\n0123456789abc\n     #x\nend";
         let mut buf = Vec::new();
-        assert_eq!(read_line(&mut input, &mut buf, 8).unwrap(), Line { len: 7, content: 6, cut: false });
-        assert_eq!(buf, b"short\r");
-        assert_eq!(read_line(&mut input, &mut buf, 8).unwrap(), Line { len: 14, content: 13, cut: true });
-        assert_eq!(buf, b"01234567");
-        assert_eq!(read_line(&mut input, &mut buf, 8).unwrap(), Line { len: 3, content: 3, cut: false });
-        assert_eq!(buf, b"end");
-        assert_eq!(read_line(&mut input, &mut buf, 8).unwrap(), Line { len: 0, content: 0, cut: false });
+        let mut next = |max| {
+            let l = read_line(&mut input, &mut buf, max).unwrap();
+            (l.len, l.content, l.cut, l.lead().to_vec(), buf.clone())
+        };
+        assert_eq!(next(8), (7, 6, false, b"sh".to_vec(), b"short\r".to_vec()));
+        assert_eq!(next(8), (14, 13, true, b"01".to_vec(), b"01234567".to_vec()));
+        // The lead looks past what is kept: a cut line of spaces is not blank when text follows the cut.
+        assert_eq!(next(2), (8, 7, true, b"#x".to_vec(), b"  ".to_vec()));
+        assert_eq!(next(8), (3, 3, false, b"end".to_vec()[..2].to_vec(), b"end".to_vec()));
+        assert_eq!(next(8), (0, 0, false, vec![], vec![]));
     }
 }
