@@ -664,7 +664,7 @@ impl PartitionKey {
 pub const MAX_PARTITIONS: usize = 256;
 
 /// The directory name Hive-style readers (pyarrow.dataset, polars, DuckDB, Spark) use for a missing value.
-const HIVE_NULL: &str = "__HIVE_DEFAULT_PARTITION__";
+pub(crate) const HIVE_NULL: &str = "__HIVE_DEFAULT_PARTITION__";
 
 /// A partition value made safe for a directory name: bytes outside `[A-Za-z0-9_.-]` and a leading dot are
 /// percent-encoded, which is how Hive-style readers decode them.

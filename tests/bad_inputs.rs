@@ -15,9 +15,8 @@ use std::time::{Duration, Instant};
 use arrow::array::{Array, AsArray};
 use arrow::ipc::reader::FileReader;
 
-fn testdata(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(name)
-}
+mod common;
+use common::testdata;
 
 /// One output row, as far as these tests look.
 #[derive(Debug, Clone)]

@@ -5,16 +5,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::{Float32Type, Int8Type, UInt32Type};
+use arrow::datatypes::{Float32Type, UInt32Type};
 use arrow::ipc::reader::FileReader;
 
-fn testdata(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(name)
-}
-
-fn hlas(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hlas")).args(args).output().expect("hlas runs")
-}
+mod common;
+use common::{hlas, string_at, testdata};
 
 /// Runs `hlas analyze` on inputs into a fresh Arrow file and returns (output, the batches).
 fn analyze(inputs: &[PathBuf], extra: &[&str]) -> (Output, Vec<RecordBatch>, tempfile::TempDir) {
@@ -60,18 +55,6 @@ struct Row {
     /// (cue, turn, start, end, text); `None` for single texts.
     agent_cues: Option<Vec<AgentCue>>,
     meta: Vec<(String, Option<String>)>,
-}
-
-fn string_at(col: &dyn Array, i: usize) -> Option<String> {
-    if col.is_null(i) {
-        return None;
-    }
-    if let Some(s) = col.as_string_opt::<i32>() {
-        return Some(s.value(i).to_string());
-    }
-    let dict = col.as_dictionary::<Int8Type>();
-    let key = dict.keys().value(i) as usize;
-    Some(dict.values().as_string::<i32>().value(key).to_string())
 }
 
 fn rows(batches: &[RecordBatch]) -> Vec<Row> {

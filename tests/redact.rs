@@ -4,17 +4,16 @@
 //! no personal data, checked for false positives.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use arrow::array::{Array, AsArray, RecordBatch};
-use arrow::datatypes::{Int8Type, UInt32Type};
+use arrow::datatypes::UInt32Type;
 use arrow::ipc::reader::FileReader;
 use hlas::redact::{PiiKind, RedactKinds, find};
 
-fn testdata(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(name)
-}
+mod common;
+use common::{string_at, testdata};
 
 /// Runs `hlas analyze INPUT -o DIR/out.arrow --no-progress EXTRA...`: (the process output, the file's bytes, its
 /// batches, the directory).
@@ -48,17 +47,6 @@ struct Row {
     turns: Vec<(String, String)>,
     /// (turn, start, end, text)
     agent_cues: Vec<(u32, u32, u32, String)>,
-}
-
-fn string_at(col: &dyn Array, i: usize) -> Option<String> {
-    if col.is_null(i) {
-        return None;
-    }
-    if let Some(s) = col.as_string_opt::<i32>() {
-        return Some(s.value(i).to_string());
-    }
-    let dict = col.as_dictionary::<Int8Type>();
-    Some(dict.values().as_string::<i32>().value(dict.keys().value(i) as usize).to_string())
 }
 
 fn read_rows(batches: &[RecordBatch]) -> Vec<Row> {

@@ -2,19 +2,13 @@
 //! checked for its sections, its QA queue, its errors, and for markup that came from the data (there must be none).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use arrow::array::{Array, AsArray};
 use arrow::datatypes::UInt32Type;
 use arrow::ipc::reader::FileReader;
 
-fn testdata(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata").join(name)
-}
-
-fn hlas(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_hlas")).args(args).output().expect("hlas runs")
-}
+mod common;
+use common::{hlas, testdata};
 
 fn path_str(p: &Path) -> &str {
     p.to_str().expect("UTF-8 temp path")

@@ -14,6 +14,7 @@ use arrow::datatypes::{DataType, Schema};
 use arrow::record_batch::RecordBatch;
 
 use super::ReportError;
+use crate::write::HIVE_NULL;
 
 /// The files behind the arguments: files as given, directories expanded to the readable files under them.
 pub(crate) fn input_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ReportError> {
@@ -127,9 +128,6 @@ pub(crate) struct Source {
     /// (column, value); `None` for Hive's null partition.
     partitions: Vec<(String, Option<String>)>,
 }
-
-/// Hive's directory name for a null partition value.
-const HIVE_NULL: &str = "__HIVE_DEFAULT_PARTITION__";
 
 /// A partition value as written in a path: `%XX` escapes decoded (Hive escapes `/`, `=`, `%`, `:`, spaces and
 /// more this way). Hand-written: a dozen lines, no crate worth it. A broken escape is kept as written.

@@ -75,10 +75,8 @@ pub(crate) fn nice_axis(max: f64) -> (f64, f64) {
     ((max / step).ceil() * step, step)
 }
 
-/// A horizontal bar chart, one row per bar, stacked when a bar has several segments.
-pub(crate) fn bar_chart(bars: &[Bar], scale: Scale, axis_label: &'static str, description: &str) -> Html {
-    let height = TOP + bars.len() as f64 * ROW_H + AXIS_H;
-    let mut out = Html::new();
+/// Opens a chart's `<svg>` element, full width and `height` tall, labelled for screen readers.
+fn open_svg(out: &mut Html, height: f64, description: &str) {
     html!(
         out,
         "<svg class=\"chart\" viewBox=\"0 0 {} {}\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"{}\">",
@@ -88,6 +86,13 @@ pub(crate) fn bar_chart(bars: &[Bar], scale: Scale, axis_label: &'static str, de
         height,
         Esc(description)
     );
+}
+
+/// A horizontal bar chart, one row per bar, stacked when a bar has several segments.
+pub(crate) fn bar_chart(bars: &[Bar], scale: Scale, axis_label: &'static str, description: &str) -> Html {
+    let height = TOP + bars.len() as f64 * ROW_H + AXIS_H;
+    let mut out = Html::new();
+    open_svg(&mut out, height, description);
     let axis_max = match scale {
         Scale::Share => 1.0,
         Scale::Count => {
@@ -206,15 +211,7 @@ pub(crate) fn weekly_chart(weeks: &[WeekPoint], description: &str) -> Html {
     let height = TREND_TOP + TREND_PLOT_H + TREND_BOTTOM;
     let bottom = TREND_TOP + TREND_PLOT_H;
     let mut out = Html::new();
-    html!(
-        out,
-        "<svg class=\"chart\" viewBox=\"0 0 {} {}\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"{}\">",
-        WIDTH,
-        height,
-        WIDTH,
-        height,
-        Esc(description)
-    );
+    open_svg(&mut out, height, description);
     let (count_max, count_step) = nice_axis(weeks.iter().map(|w| w.rows).max().unwrap_or(0) as f64);
     let n_ticks = (count_max / count_step).round() as u64;
     for i in 0..=n_ticks {
